@@ -1,0 +1,155 @@
+"""Agency mentions by form: [jurisdiction] + function + head, national bodies by name.
+
+``杭州市民政局`` = 杭州市 (a District mention) + 民政 (function) + 局 (head);
+``区社会发展局(筹)`` = 区 (level prefix, resolved later to the home area) + 社会发展 + 局 + (筹);
+``南浔区纪委监委`` = 南浔区 + 纪委监委 (a head that needs no function).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from kg.extract.scan import Scan
+from kg.model import EntityType, Mention
+from kg.resources import Lexicon, lexicon
+
+#: heads that may follow a jurisdiction directly (区政府, 百步镇人大, 吉林省委)
+BARE_HEADS = (
+    "人民代表大会常务委员会", "人大常委会", "人民代表大会", "人大", "政协", "人民政府", "政府",
+    "党工委", "纪工委", "党委", "纪委监委", "纪委", "监委", "管委会", "人民法院", "人民检察院",
+    "法院", "检察院", "委",
+)  # fmt: skip
+#: what may follow a bare 委/政府 when it is a job title, not the body (市委常委, 区委书记)
+TITLE_AFTER = ("常委", "书记", "副书记", "委员", "副", "主任", "领导", "办", "组织部", "宣传部")
+SUFFIX_NOTES = ("(筹)", "(试行)")
+
+
+@dataclass(frozen=True)
+class AgencySpan:
+    start: int
+    end: int
+    text: str
+    prefix_end: int  # end of the jurisdiction part (== start when there is none)
+    level_prefix: str  # 省/市/区/县/镇/乡/街道 when the jurisdiction is only a level word
+    rule: str
+
+
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    lex = lexicon()
+    functions = "|".join(map(re.escape, lex.agency_functions))
+    heads = "|".join(map(re.escape, lex.agency_heads))
+    notes = "|".join(map(re.escape, SUFFIX_NOTES))
+    with_function = re.compile(
+        rf"(?:(?:{functions})(?:和|与|、)?)+(?:{heads})(?:{notes})?"
+    )
+    bare = re.compile(rf"(?:{'|'.join(BARE_HEADS)})(?:{notes})?")
+    return with_function, bare
+
+
+def find_agencies(
+    scan: Scan, district_spans: dict[int, tuple[int, str]]
+) -> list[AgencySpan]:
+    """``district_spans`` maps the end offset of each District mention to (start, name)."""
+    lex = lexicon()
+    with_function, bare = _patterns()
+    text = scan.text
+    found: list[AgencySpan] = []
+    for match in with_function.finditer(text):
+        start, end = match.span()
+        if not _right_ok(scan, text, end):
+            continue
+        span = _with_jurisdiction(text, start, end, district_spans, lex, "form:function+head")
+        if span is None:
+            continue
+        head_only = match.group(0)
+        if span.prefix_end == span.start and not span.level_prefix:
+            # no jurisdiction: the function must be a real function word, not inside a word
+            if not scan.is_boundary(start):
+                continue
+            if len(head_only) < 3:
+                continue
+        found.append(span)
+    for match in bare.finditer(text):
+        start, end = match.span()
+        if not _right_ok(scan, text, end):
+            continue
+        if text.startswith(TITLE_AFTER, end):
+            continue
+        span = _with_jurisdiction(text, start, end, district_spans, lex, "form:jurisdiction+head")
+        if span is None or (span.prefix_end == span.start and not span.level_prefix):
+            continue
+        if match.group(0) == "委" and not span.level_prefix and span.prefix_end == span.start:
+            continue
+        if match.group(0) == "委" and span.level_prefix not in ("省", "市", "区", "县", "自治区"):
+            if span.prefix_end == span.start:
+                continue
+        found.append(span)
+    for name in lex.agency_national:
+        for match in re.finditer(re.escape(name), text):
+            if scan.is_boundary(match.start()) and _right_ok(scan, text, match.end()):
+                found.append(
+                    AgencySpan(match.start(), match.end(), name, match.start(), "", "lexicon:national")
+                )
+    return _longest(found)
+
+
+def _right_ok(scan: Scan, text: str, end: int) -> bool:
+    """The head must end a word: 民政部门 is not 民政部, 局长 is not 局."""
+    if end >= len(text):
+        return True
+    if text[end] in "长门属员下里面内外":
+        return False
+    return scan.is_boundary(end) or not ("\u4e00" <= text[end] <= "\u9fff")
+
+
+def _with_jurisdiction(
+    text: str,
+    start: int,
+    end: int,
+    district_spans: dict[int, tuple[int, str]],
+    lex: Lexicon,
+    rule: str,
+) -> AgencySpan | None:
+    if start in district_spans:
+        d_start, _name = district_spans[start]
+        return AgencySpan(d_start, end, text[d_start:end], start, "", rule)
+    for prefix in sorted(lex.level_prefixes, key=len, reverse=True):
+        p_start = start - len(prefix)
+        if p_start >= 0 and text[p_start:start] == prefix:
+            before = text[p_start - 1] if p_start > 0 else ""
+            # 全市 / 各区 / 本县 are not jurisdictions of a body; 区 inside a longer word neither
+            if before and before in "全各本该我两三四五六七八九十多":
+                return None
+            if p_start in district_spans or (before and "\u4e00" <= before <= "\u9fff"
+                                             and p_start not in district_spans
+                                             and not _after_boundary_char(before)):
+                # 某某市民政局 where 某某 is no known place: keep the name without jurisdiction
+                return AgencySpan(start, end, text[start:end], start, "", rule)
+            return AgencySpan(p_start, end, text[p_start:end], start, prefix, rule)
+    for word in ("国家", "中央", "全国"):
+        w_start = start - len(word)
+        if w_start >= 0 and text[w_start:start] == word:
+            return AgencySpan(w_start, end, text[w_start:end], start, "", rule)
+    return AgencySpan(start, end, text[start:end], start, "", rule)
+
+
+def _after_boundary_char(char: str) -> bool:
+    """Characters after which a level word (市, 区) starts a new name: 由市民政局, 和区…"""
+    return char in "由和与及、在向对经为从到将把被给让是并等的了及原新"
+
+
+def _longest(spans: list[AgencySpan]) -> list[AgencySpan]:
+    """Keep the longest of overlapping spans (earliest first on ties)."""
+    spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
+    kept: list[AgencySpan] = []
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def to_mentions(spans: list[AgencySpan]) -> list[Mention]:
+    return [Mention(s.start, s.end, s.text, EntityType.AGENCY, s.rule) for s in spans]

@@ -1,0 +1,138 @@
+"""Facility mentions by form: a name of its own + a facility head (闻潮 + 社区卫生服务中心).
+
+The left boundary is found on jieba tokens: walk left from the head over name-like tokens
+and stop at punctuation, numbers with measure words, verbs of the genre (建成, 新建 …) and
+other boundary words. A leading District mention is kept in the span and recorded so the
+linker can strip it from the canonical name (市南区辛家庄北山体育公园 → 辛家庄北山体育公园)
+or keep it when nothing else names the place (义蓬街道文体中心).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from kg.extract.scan import Scan
+from kg.model import EntityType, Mention
+from kg.resources import Lexicon, lexicon
+
+MAX_NAME = 14  # characters before the head
+#: modifiers that do not make a kind a name (综合 + 为老服务中心 is still a kind)
+GENERIC_MODIFIERS = {
+    "社区", "综合", "公共", "示范", "全民", "百姓", "婴幼儿", "老年", "老年人", "儿童", "市民",
+    "居民", "室外", "户外", "室内", "小型", "大型", "新建", "区级", "市级", "县级", "镇级", "村级",
+    "省级", "街道", "乡镇", "镇街", "城市", "乡村", "农村", "各类", "一批", "多个", "公办", "民办",
+    "普惠", "公益", "智慧", "数字", "口袋", "健身", "体育", "文化", "养老", "托育", "医疗", "卫生",
+    "便民", "党群", "邻里", "嵌入式", "中小", "中", "小", "大", "新", "老", "优质", "薄弱", "标准化",
+    "规范化", "星级", "五星级", "四星级", "等级", "定点", "集中", "首家", "首个", "第一家", "这家",
+    "该", "此", "本", "其", "各", "每", "原", "现", "全", "家门口", "身边", "周边", "附近",
+}  # fmt: skip
+NUMERAL = re.compile(r"^[0-9一二三四五六七八九十百千万两几多数余]+[个家所座处条只项批类]?$")
+
+
+@dataclass(frozen=True)
+class FacilitySpan:
+    start: int
+    end: int
+    text: str
+    name_start: int  # where the facility's own name starts (after a leading District)
+    rule: str
+
+
+@cache
+def _head_pattern() -> re.Pattern[str]:
+    lex = lexicon()
+    return re.compile("|".join(map(re.escape, lex.facility_heads)))
+
+
+def find_facilities(scan: Scan, district_ends: dict[int, int]) -> list[FacilitySpan]:
+    """``district_ends`` maps the end offset of each District mention to its start."""
+    lex = lexicon()
+    text = scan.text
+    found: list[FacilitySpan] = []
+    for match in _head_pattern().finditer(text):
+        head_start, end = match.span()
+        if end < len(text) and not scan.is_boundary(end):
+            # the head runs on into a longer word (公园路, 学校长): not a facility head here
+            nxt = text[end]
+            if "\u4e00" <= nxt <= "\u9fff" and nxt not in "的和与及、":
+                continue
+        start = _left_boundary(scan, head_start, district_ends, lex)
+        name_start = start
+        while name_start in district_ends.values() and name_start < head_start:
+            # skip leading District mentions (市南区 | 辛家庄北山体育公园)
+            ends = [e for e, s in district_ends.items() if s == name_start]
+            if not ends or max(ends) > head_start:
+                break
+            name_start = max(ends)
+        own = text[name_start:head_start]
+        if not own and name_start == start:
+            continue  # a bare kind: 幼儿园, 社区卫生服务中心
+        if own in GENERIC_MODIFIERS or _only_generic(own):
+            if name_start == start:
+                continue
+        head = match.group(0)
+        if head in lex.facility_generic_heads and (len(own) < 2 or own in GENERIC_MODIFIERS):
+            continue
+        found.append(FacilitySpan(start, end, text[start:end], name_start, "form:name+head"))
+    return _longest(found)
+
+
+def _only_generic(own: str) -> bool:
+    rest = own
+    changed = True
+    while rest and changed:
+        changed = False
+        for word in sorted(GENERIC_MODIFIERS, key=len, reverse=True):
+            if rest.startswith(word):
+                rest = rest[len(word) :]
+                changed = True
+                break
+    return not rest
+
+
+def _left_boundary(
+    scan: Scan, head_start: int, district_ends: dict[int, int], lex: Lexicon
+) -> int:
+    text = scan.text
+    start = head_start
+    if head_start not in scan.token_ending_at:
+        # the head starts inside a token (闻潮社区 | 卫生服务中心): include that token's start
+        for token in scan.tokens:
+            if token.start < head_start < token.end:
+                if _name_like(token.text[: head_start - token.start], lex):
+                    start = token.start
+                break
+    while True:
+        if start in district_ends:
+            return district_ends[start]  # a District right before: include it, then stop
+        index = scan.token_ending_at.get(start)
+        if index is None:
+            return start
+        token = scan.tokens[index]
+        if not _name_like(token.text, lex) or head_start - token.start > MAX_NAME:
+            return start
+        start = token.start
+        if start > 0 and text[start - 1] in "“\"「":
+            return start
+
+
+def _name_like(word: str, lex: Lexicon) -> bool:
+    if not word or word in lex.boundary or word in lex.pronouns:
+        return False
+    if NUMERAL.match(word) and not word.startswith("第"):
+        return False
+    return all("\u4e00" <= ch <= "\u9fff" or ch.isalnum() for ch in word)
+
+
+def _longest(spans: list[FacilitySpan]) -> list[FacilitySpan]:
+    kept: list[FacilitySpan] = []
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
+
+
+def to_mentions(spans: list[FacilitySpan]) -> list[Mention]:
+    return [Mention(s.start, s.end, s.text, EntityType.FACILITY, s.rule) for s in spans]

@@ -1,0 +1,125 @@
+"""SPARQL over a graph file, and the named example queries in ``queries/``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.query import Result
+
+from kg.errors import GraphError, QueryError
+from kg.vocab import PREFIXES
+
+SUFFIX_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld",
+                  ".trig": "trig", ".nq": "nquads"}
+
+
+def load_graph(path: Path) -> Graph:
+    """Parse a graph file; raises :class:`GraphError` with a one-line reason."""
+    if not path.exists():
+        raise GraphError(f"{path}: no such file")
+    fmt = SUFFIX_FORMATS.get(path.suffix.lower(), "turtle")
+    graph = Graph()
+    try:
+        graph.parse(path, format=fmt)
+    except Exception as exc:  # rdflib raises many kinds; all mean "not a readable graph"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise GraphError(f"{path}: not a readable {fmt} graph ({first})") from exc
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
+
+
+def query_text(query: str) -> str:
+    """A query given as a string, a path to a ``.rq`` file, or a named query."""
+    candidate = Path(query)
+    if query.endswith(".rq") or (len(query) < 200 and "\n" not in query and candidate.is_file()):
+        if not candidate.is_file():
+            named = named_queries().get(candidate.stem)
+            if named is not None:
+                return named
+            raise QueryError(f"{query}: no such query file")
+        return candidate.read_text(encoding="utf-8")
+    named = named_queries().get(query)
+    return named if named is not None else query
+
+
+def _prologue() -> str:
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def run_query(graph: Graph, query: str) -> Result:
+    """Run SPARQL (the kg prefixes are declared for you); :class:`QueryError` if it is bad."""
+    text = query_text(query)
+    try:
+        return graph.query(_prologue() + text)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise QueryError(f"bad query: {first}") from exc
+
+
+def rows(result: Result) -> tuple[list[str], list[list[str]]]:
+    if result.type == "ASK":
+        return ["ask"], [[str(bool(result.askAnswer)).lower()]]
+    if result.type in ("CONSTRUCT", "DESCRIBE"):
+        graph = result.graph
+        return ["subject", "predicate", "object"], [[str(t) for t in triple] for triple in graph]
+    names = [str(v) for v in result.vars or []]
+    return names, [["" if value is None else str(value) for value in row] for row in result]
+
+
+def format_result(result: Result, fmt: str = "table") -> str:
+    names, table = rows(result)
+    if fmt == "json":
+        return json.dumps([dict(zip(names, row, strict=True)) for row in table],
+                          ensure_ascii=False, indent=1)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(names)
+        writer.writerows(table)
+        return buffer.getvalue()
+    return _table(names, table)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ch >= "\u1100" and (ch <= "\u115f" or "\u2e80" <= ch <= "\ua4cf"
+                                        or "\uac00" <= ch <= "\ud7a3" or "\uf900" <= ch <= "\ufaff"
+                                        or "\uff00" <= ch <= "\uff60") else 1 for ch in text)
+
+
+def _table(names: list[str], table: list[list[str]]) -> str:
+    shown = [[_short(v) for v in row] for row in table]
+    widths = [max([_width(n)] + [_width(r[i]) for r in shown]) for i, n in enumerate(names)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v + " " * (w - _width(v)) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    out = [line(names), line(["-" * w for w in widths])]
+    out.extend(line(r) for r in shown)
+    out.append(f"({len(table)} row{'s' if len(table) != 1 else ''})")
+    return "\n".join(out)
+
+
+def _short(value: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if value.startswith(str(namespace)):
+            return f"{prefix}:{value[len(str(namespace)):]}"
+    return value
+
+
+@cache
+def named_queries() -> dict[str, str]:
+    """The example queries shipped in ``kg/queries`` (copied from the repo's ``queries/``)."""
+    folder = resources.files("kg").joinpath("queries")
+    out = {}
+    if folder.is_dir():
+        for item in folder.iterdir():
+            if item.name.endswith(".rq"):
+                out[item.name[:-3]] = item.read_text(encoding="utf-8")
+    return out

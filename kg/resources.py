@@ -1,0 +1,163 @@
+"""The one place that loads and validates kg's data files (and a user's override file).
+
+``kg/data/lexicon.toml`` holds the word lists the recognizers use; the gazetteer is loaded
+by :mod:`kg.gazetteer`; ``overrides`` is the user-editable file of aliases, forbidden merges
+and type fixes (see ``kg/data/overrides.example.toml``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from kg.errors import DataError
+from kg.model import EntityType
+
+HAN = re.compile(r"^[\u3400-\u9fff]+$")
+
+
+def _read_toml(path: Path | Any, label: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError as exc:
+        raise DataError(f"{label}: file not found") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{label}: not valid TOML ({exc})") from exc
+
+
+def _words(data: dict[str, Any], section: str, key: str, label: str) -> tuple[str, ...]:
+    try:
+        value = data[section][key]
+    except KeyError as exc:
+        raise DataError(f"{label}: missing [{section}] {key}") from exc
+    if not isinstance(value, list) or not all(isinstance(w, str) and w.strip() for w in value):
+        raise DataError(f"{label}: [{section}] {key} must be a list of non-empty strings")
+    seen: set[str] = set()
+    unique = []
+    for word in value:
+        if word not in seen:
+            seen.add(word)
+            unique.append(word)
+    return tuple(unique)
+
+
+def _mapping(data: dict[str, Any], section: str, key: str, label: str) -> dict[str, str]:
+    value = data.get(section, {}).get(key, {})
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise DataError(f"{label}: [{section}.{key}] must map strings to strings")
+    return dict(value)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Word lists of the genre, validated."""
+
+    agency_heads: tuple[str, ...]
+    agency_short_heads: frozenset[str]
+    agency_functions: tuple[str, ...]
+    agency_national: frozenset[str]
+    agency_abbreviations: dict[str, str]
+    facility_heads: tuple[str, ...]
+    facility_generic_heads: frozenset[str]
+    facility_generic_kinds: frozenset[str]
+    program_categories: tuple[str, ...]
+    program_unquoted_heads: tuple[str, ...]
+    program_not_names: frozenset[str]
+    pronouns: dict[str, str]  # 我区 → "county"
+    level_prefixes: dict[str, str]  # 区 → "county"
+    boundary: frozenset[str]
+    run_triggers: tuple[str, ...]
+    operate_triggers: tuple[str, ...]
+    place_words: tuple[str, ...]
+
+
+@cache
+def lexicon() -> Lexicon:
+    ref = resources.files("kg").joinpath("data/lexicon.toml")
+    label = "kg/data/lexicon.toml"
+    data = _read_toml(ref, label)
+    pronouns: dict[str, str] = {}
+    for level in ("county", "city", "township"):
+        for word in _words(data, "context", f"pronouns_{level}", label):
+            pronouns[word] = level
+    prefixes = _mapping(data, "context", "level_prefixes", label)
+    by_length = lambda words: tuple(sorted(words, key=len, reverse=True))  # noqa: E731
+    return Lexicon(
+        agency_heads=by_length(_words(data, "agency", "heads", label)),
+        agency_short_heads=frozenset(_words(data, "agency", "short_heads", label)),
+        agency_functions=by_length(_words(data, "agency", "functions", label)),
+        agency_national=frozenset(_words(data, "agency", "national", label)),
+        agency_abbreviations=_mapping(data, "agency", "abbreviations", label),
+        facility_heads=by_length(_words(data, "facility", "heads", label)),
+        facility_generic_heads=frozenset(_words(data, "facility", "generic_heads", label)),
+        facility_generic_kinds=frozenset(_words(data, "facility", "generic_kinds", label)),
+        program_categories=by_length(_words(data, "program", "categories", label)),
+        program_unquoted_heads=by_length(_words(data, "program", "unquoted_heads", label)),
+        program_not_names=frozenset(_words(data, "program", "not_names", label)),
+        pronouns=pronouns,
+        level_prefixes=prefixes,
+        boundary=frozenset(_words(data, "stop", "boundary", label)),
+        run_triggers=_words(data, "relations", "run", label),
+        operate_triggers=_words(data, "relations", "operate", label),
+        place_words=_words(data, "relations", "place", label),
+    )
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """A user's corrections, applied after extraction.
+
+    - ``aliases``: surface form → canonical name (the form is then a mention of that entity)
+    - ``types``: canonical name → type (fix a type), or ``"none"`` to drop the entity
+    - ``no_merge``: pairs of names that must never become one entity
+    - ``names``: extra names to recognize, name → type
+    """
+
+    aliases: dict[str, str] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+    no_merge: frozenset[frozenset[str]] = frozenset()
+    names: dict[str, EntityType] = field(default_factory=dict)
+
+
+def load_overrides(path: str | Path | None) -> Overrides:
+    """Read and validate a user's override file; ``None`` gives no overrides."""
+    if path is None:
+        return Overrides()
+    path = Path(path)
+    label = str(path)
+    data = _read_toml(path, label)
+    known = {"aliases", "types", "no_merge", "names"}
+    unknown = set(data) - known
+    if unknown:
+        raise DataError(f"{label}: unknown section(s) {sorted(unknown)}; expected {sorted(known)}")
+    aliases = _mapping({"x": data}, "x", "aliases", label)
+    types = _mapping({"x": data}, "x", "types", label)
+    valid_types = {t.value for t in EntityType} | {"none"}
+    for name, kind in types.items():
+        if kind not in valid_types:
+            raise DataError(f"{label}: [types] {name} = {kind!r}; expected one of {sorted(valid_types)}")
+    names_raw = _mapping({"x": data}, "x", "names", label)
+    names: dict[str, EntityType] = {}
+    for name, kind in names_raw.items():
+        if kind not in {t.value for t in EntityType}:
+            raise DataError(f"{label}: [names] {name} = {kind!r} is not an entity type")
+        names[name] = EntityType(kind)
+    pairs = data.get("no_merge", [])
+    if not isinstance(pairs, list) or not all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in pairs
+    ):
+        raise DataError(f"{label}: no_merge must be a list of [name, name] pairs")
+    return Overrides(
+        aliases=aliases,
+        types=types,
+        no_merge=frozenset(frozenset(p) for p in pairs),
+        names=names,
+    )

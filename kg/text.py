@@ -1,0 +1,97 @@
+"""Sentences and tokens of a normalized text.
+
+Tokens come from jieba with a user dictionary generated from the gazetteer and the
+lexicon (:func:`user_dictionary`), so official place names and agency/facility heads
+come out whole. ``(筹)`` and other parentheses are handled by the recognizers, since
+jieba always splits at them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+import jieba
+
+from kg.gazetteer import Gazetteer
+from kg.model import Level, Sentence
+from kg.resources import lexicon
+
+_SENTENCE_END = re.compile(r"[^。！？!?;；\n]*(?:[。！？!?;；]+[”’」』\"]?|\n|$)")
+
+
+def split_sentences(text: str) -> tuple[Sentence, ...]:
+    """Split at sentence-final punctuation and line ends; spans cover the stripped sentence."""
+    sentences = []
+    for match in _SENTENCE_END.finditer(text):
+        start, end = match.span()
+        while start < end and text[start].isspace():
+            start += 1
+        while end > start and text[end - 1].isspace():
+            end -= 1
+        if end > start:
+            sentences.append(Sentence(start, end, text[start:end]))
+    return tuple(sentences)
+
+
+def sentence_index(sentences: tuple[Sentence, ...], offset: int) -> int:
+    """Index of the sentence holding ``offset`` (binary search), or -1."""
+    lo, hi = 0, len(sentences)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sentences[mid].end <= offset:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < len(sentences) and sentences[lo].start <= offset < sentences[lo].end:
+        return lo
+    return -1
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+
+
+def user_dictionary() -> Iterator[tuple[str, int, str]]:
+    """(word, frequency, tag) entries added to jieba: gazetteer names and lexicon heads."""
+    gazetteer = Gazetteer.load()
+    levels = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.ZONE)
+    for name in sorted(set(gazetteer.names(levels=levels))):
+        if len(name) >= 2:
+            yield name, 3000, "ns"
+    upper = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.ZONE)
+    full = set(gazetteer.names(levels=upper))
+    for short in sorted(set(gazetteer.names(levels=upper, short=True)) - full):
+        if len(short) >= 2:
+            yield short, 800, "ns"
+    lex = lexicon()
+    for word in sorted(set(lex.agency_heads) | set(lex.agency_national)):
+        if len(word) >= 2:
+            yield word, 2000, "nt"
+    for word in sorted(set(lex.facility_heads)):
+        if len(word) >= 2:
+            yield word, 2000, "nz"
+    for word in lex.pronouns:
+        yield word, 2000, "r"
+
+
+@cache
+def tokenizer() -> jieba.Tokenizer:
+    """A jieba tokenizer of its own (the global one is left alone), with the user dictionary."""
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    for word, freq, tag in user_dictionary():
+        tok.add_word(word, freq, tag)
+    return tok
+
+
+def tokenize(text: str) -> tuple[Token, ...]:
+    """jieba tokens with their offsets (HMM on, so unknown names stay together)."""
+    return tuple(Token(start, end, word) for word, start, end in tokenizer().tokenize(text))

@@ -1,0 +1,47 @@
+"""SHACL validation of a kg graph against ``ontology/shapes.ttl`` (pySHACL)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+from rdflib import Graph
+
+
+@cache
+def shapes() -> Graph:
+    graph = Graph()
+    graph.parse(data=resources.files("kg").joinpath("ontology/shapes.ttl").read_text("utf-8"),
+                format="turtle")
+    return graph
+
+
+@cache
+def ontology() -> Graph:
+    graph = Graph()
+    graph.parse(data=resources.files("kg").joinpath("ontology/kg.ttl").read_text("utf-8"),
+                format="turtle")
+    return graph
+
+
+def _run(graph: Graph) -> tuple[bool, Graph, str]:
+    from pyshacl import validate
+
+    conforms, report_graph, report_text = validate(
+        graph, shacl_graph=shapes(), ont_graph=ontology(), inference="none",
+        advanced=True, allow_warnings=True,
+    )
+    return bool(conforms), report_graph, str(report_text)
+
+
+def validate_graph(graph: Graph) -> tuple[bool, int]:
+    """(conforms, number of violations)."""
+    from rdflib.namespace import SH
+
+    conforms, report_graph, _ = _run(graph)
+    return conforms, len(set(report_graph.subjects(predicate=SH.resultSeverity)))
+
+
+def validation_report(graph: Graph) -> tuple[bool, str]:
+    conforms, _, text = _run(graph)
+    return conforms, text.strip()
