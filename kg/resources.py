@@ -74,6 +74,7 @@ class Lexicon:
     pronouns: dict[str, str]  # 我区 → "county"
     level_prefixes: dict[str, str]  # 区 → "county"
     boundary: frozenset[str]
+    name_verbs: frozenset[str]
     run_triggers: tuple[str, ...]
     operate_triggers: tuple[str, ...]
     place_words: tuple[str, ...]
@@ -105,6 +106,7 @@ def lexicon() -> Lexicon:
         pronouns=pronouns,
         level_prefixes=prefixes,
         boundary=frozenset(_words(data, "stop", "boundary", label)),
+        name_verbs=frozenset(_words(data, "stop", "name_verbs", label)),
         run_triggers=_words(data, "relations", "run", label),
         operate_triggers=_words(data, "relations", "operate", label),
         place_words=_words(data, "relations", "place", label),

@@ -9,6 +9,7 @@ jieba always splits at them.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -95,3 +96,23 @@ def tokenizer() -> jieba.Tokenizer:
 def tokenize(text: str) -> tuple[Token, ...]:
     """jieba tokens with their offsets (HMM on, so unknown names stay together)."""
     return tuple(Token(start, end, word) for word, start, end in tokenizer().tokenize(text))
+
+
+@cache
+def _tags() -> dict[str, str]:
+    """word → part-of-speech tag from jieba's dictionary, with the user dictionary's tags."""
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    tags: dict[str, str] = {}
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            parts = line.split()
+            if len(parts) == 3:
+                tags[parts[0]] = parts[2]
+    for word, _freq, tag in user_dictionary():
+        tags[word] = tag
+    return tags
+
+
+def word_tag(word: str) -> str | None:
+    """jieba's dictionary tag of a word, or None for words it does not know (HMM words)."""
+    return _tags().get(word)

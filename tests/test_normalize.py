@@ -129,8 +129,9 @@ def test_encodings_of_seed000_give_same_text(doc000: Document, fixture: str, enc
     assert doc.digest != doc000.digest
 
 
-@pytest.mark.parametrize(("fixture", "encoding"), [("001-plain.big5.txt", "big5"),
-                                                   ("001-plain.gb18030.txt", "gb18030")])
+@pytest.mark.parametrize(
+    ("fixture", "encoding"), [("001-plain.big5.txt", "big5"), ("001-plain.gb18030.txt", "gb18030")]
+)
 def test_traditional_legacy_encodings(fixture: str, encoding: str) -> None:
     reference = norm_file(DATA / "001-plain.utf8.txt")
     doc = norm_file(DATA / fixture)
@@ -255,7 +256,7 @@ def test_latin1_mojibake_removed_without_eating_neighbours() -> None:
 def test_forum_watermark_removed() -> None:
     raw = (
         "记者从市体育局获悉,健身园已确定位置。 5 M/ v6 S4 |' z$ x) ]\n"
-        ": n3 c/ U/ }8 o\" F: }5 T$ ~# F4 s0 c\n"
+        ': n3 c/ U/ }8 o" F: }5 T$ ~# F4 s0 c\n'
         "  据市体育局介绍,截至2011年底,七区有健身路径1290处。\n"
         "7 s) s1 f0 v) S\n"
         "列表 A, B, C, D, E 保留\n"
@@ -318,8 +319,12 @@ def test_boilerplate_removed_with_reasons() -> None:
 
 
 def test_related_block_and_ad_tail() -> None:
-    body = "本市今年将新建社区卫生服务中心十家,覆盖全部街道,方便居民就近看病就医,减少排队等候时间。\n"
-    raw = body * 1 + "二段:" + body + "相关新闻\n某地召开会议,部署工作,强调落实责任,确保取得实效。\n"
+    body = (
+        "本市今年将新建社区卫生服务中心十家,覆盖全部街道,方便居民就近看病就医,减少排队等候时间。\n"
+    )
+    raw = (
+        body * 1 + "二段:" + body + "相关新闻\n某地召开会议,部署工作,强调落实责任,确保取得实效。\n"
+    )
     doc = normalize_text(raw)
     assert "相关新闻" not in doc.text and "某地召开会议" not in doc.text
     assert "navigation:related" in removed_summary(doc)
@@ -434,7 +439,9 @@ _CHUNK = st.one_of(
     st.text(max_size=8),
     st.text(alphabet="經濟區鎮中心（）():,，。\n \u3000\u0301ü?Ã¦Â°", max_size=12),
     _PINYINISH,
-    st.sampled_from(["\n", "\n\n", "责任编辑:某", "- 标题一\n", "返回顶部", "5 M/ v6 S4 |' z$ x) ]"]),
+    st.sampled_from(
+        ["\n", "\n\n", "责任编辑:某", "- 标题一\n", "返回顶部", "5 M/ v6 S4 |' z$ x) ]"]
+    ),
 )
 
 

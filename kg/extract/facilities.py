@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from kg.extract.scan import Scan
+from kg.extract.scan import Scan, name_start, name_token
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
 
@@ -28,7 +28,6 @@ GENERIC_MODIFIERS = {
     "规范化", "星级", "五星级", "四星级", "等级", "定点", "集中", "首家", "首个", "第一家", "这家",
     "该", "此", "本", "其", "各", "每", "原", "现", "全", "家门口", "身边", "周边", "附近",
 }  # fmt: skip
-NUMERAL = re.compile(r"^[0-9一二三四五六七八九十百千万两几多数余]+[个家所座处条只项批类]?$")
 
 
 @dataclass(frozen=True)
@@ -95,35 +94,20 @@ def _only_generic(own: str) -> bool:
 def _left_boundary(
     scan: Scan, head_start: int, district_ends: dict[int, int], lex: Lexicon
 ) -> int:
-    text = scan.text
     start = head_start
     if head_start not in scan.token_ending_at:
         # the head starts inside a token (闻潮社区 | 卫生服务中心): include that token's start
         for token in scan.tokens:
             if token.start < head_start < token.end:
-                if _name_like(token.text[: head_start - token.start], lex):
+                if name_token(token.text[: head_start - token.start]) or token.text[
+                    : head_start - token.start
+                ].isalpha():
                     start = token.start
                 break
-    while True:
-        if start in district_ends:
-            return district_ends[start]  # a District right before: include it, then stop
-        index = scan.token_ending_at.get(start)
-        if index is None:
-            return start
-        token = scan.tokens[index]
-        if not _name_like(token.text, lex) or head_start - token.start > MAX_NAME:
-            return start
-        start = token.start
-        if start > 0 and text[start - 1] in "“\"「":
-            return start
-
-
-def _name_like(word: str, lex: Lexicon) -> bool:
-    if not word or word in lex.boundary or word in lex.pronouns:
-        return False
-    if NUMERAL.match(word) and not word.startswith("第"):
-        return False
-    return all("\u4e00" <= ch <= "\u9fff" or ch.isalnum() for ch in word)
+    if start in district_ends:
+        return district_ends[start]
+    start = name_start(scan, start, head_start, MAX_NAME)
+    return district_ends.get(start, start)
 
 
 def _longest(spans: list[FacilitySpan]) -> list[FacilitySpan]:

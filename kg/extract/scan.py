@@ -6,10 +6,16 @@ import re
 from dataclasses import dataclass, field
 
 from kg.model import Sentence
-from kg.text import Token, split_sentences, tokenize
+from kg.resources import lexicon
+from kg.text import Token, split_sentences, tokenize, word_tag
 
 HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 #: characters that may stand inside a name besides Han characters
+#: jieba tags of words that never start or stand inside a name
+STOP_TAGS = frozenset(
+    "v vd vg d p c u uj ul uz ug ud uv r rr rz m q f t ad y e o zg df s".split()
+)
+NUMBER = re.compile(r"^[0-9０-９一二三四五六七八九十百千万两几多数余]+[个家所座处条只项批类场名户人次年月日号届期]?$")
 NAME_EXTRA = set("·()0123456789０１２３４５６７８９ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
 
 
@@ -56,3 +62,42 @@ class Scan:
             out.append(token)
             index -= 1
         return out
+
+
+def name_token(word: str) -> bool:
+    """May this token stand inside a name (闻潮, 社区, 养老, 第一)?"""
+    lex = lexicon()
+    if not word or word in lex.pronouns:
+        return False
+    if word in lex.name_verbs:
+        return True
+    if word in lex.boundary:
+        return False
+    if NUMBER.match(word) and not word.startswith("第"):
+        return False
+    if not all("\u4e00" <= ch <= "\u9fff" or ch.isalnum() or ch == "·" for ch in word):
+        return False
+    tag = word_tag(word)
+    return tag is None or tag not in STOP_TAGS or word.startswith("第")
+
+
+def name_start(scan: Scan, start: int, stop: int, max_chars: int) -> int:
+    """Walk left from ``start`` over name tokens (at most ``max_chars`` before ``stop``),
+    then drop leading verbs (改造健身场地 → 场地); returns the name's first offset."""
+    tokens = scan.tokens
+    index = scan.token_ending_at.get(start)
+    taken: list[Token] = []
+    while index is not None and index >= 0:
+        token = tokens[index]
+        if not name_token(token.text) or stop - token.start > max_chars:
+            break
+        taken.append(token)
+        index -= 1
+        if token.start > 0 and scan.text[token.start - 1] in "“\"「『《":
+            break
+    lex = lexicon()
+    while taken and (
+        taken[-1].text in lex.name_verbs and (word_tag(taken[-1].text) or "").startswith("v")
+    ):
+        taken.pop()
+    return taken[-1].start if taken else start

@@ -175,9 +175,12 @@ _FOLD.update(
     }
 )
 _FOLD.update({cp: 0x20 for cp in range(0x2000, 0x200B)})
+_FOLDABLE = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FOLD)) + "]")
 
 
 def fold_width(m: Mapped) -> Mapped:
     """Full-width ASCII (（）：，！？ digits, letters) → ASCII; exotic spaces → space.
     Chinese punctuation (。、“”《》【】) stays."""
+    if not _FOLDABLE.search(m.text):
+        return m
     return translate_same_length(m, m.text.translate(_FOLD))

@@ -18,13 +18,84 @@ from kg.model import Region
 from kg.normalize.textmap import Mapped
 
 _SKIP = frozenset(
-    ["script", "style", "noscript", "template", "svg", "math", "iframe", "head", "nav", "footer", "aside", "form", "select", "button", "canvas", "object", "map", "audio", "video", "textarea"]
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "math",
+        "iframe",
+        "head",
+        "nav",
+        "footer",
+        "aside",
+        "form",
+        "select",
+        "button",
+        "canvas",
+        "object",
+        "map",
+        "audio",
+        "video",
+        "textarea",
+    ]
 )
 _BLOCK = frozenset(
-    ["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "tbody", "thead", "section", "article", "main", "header", "blockquote", "dd", "dt", "dl", "figure", "figcaption", "pre", "hr", "address", "center", "title", "body"]
+    [
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "tbody",
+        "thead",
+        "section",
+        "article",
+        "main",
+        "header",
+        "blockquote",
+        "dd",
+        "dt",
+        "dl",
+        "figure",
+        "figcaption",
+        "pre",
+        "hr",
+        "address",
+        "center",
+        "title",
+        "body",
+    ]
 )
 _CELL = frozenset(("td", "th"))
-_VOID = frozenset(["br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "track", "wbr", "param"])
+_VOID = frozenset(
+    [
+        "br",
+        "hr",
+        "img",
+        "input",
+        "meta",
+        "link",
+        "area",
+        "base",
+        "col",
+        "embed",
+        "source",
+        "track",
+        "wbr",
+        "param",
+    ]
+)
 _ARTICLE_ATTR = re.compile(r"articleBody|article[-_]?(?:body|content)|post[-_]?content", re.I)
 _JUNK_ATTR = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|menu|breadcrumbs?|footer|sidebar|side-bar|share|sharing|social"
@@ -32,7 +103,9 @@ _JUNK_ATTR = re.compile(
     r"|login|topbar|crumbs?)(?:$|[\s_-])",
     re.I,
 )
-_HTML_START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta)\b", re.I | re.S)
+_HTML_START = re.compile(
+    r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta)\b", re.I | re.S
+)
 _TAGS = re.compile(r"</?(?:p|div|br|span|a|body|html|table|td|li|img|h[1-6])\b[^>]*>", re.I)
 _SPACES = re.compile(r"[ \t\r\n\f]+")
 
@@ -79,9 +152,13 @@ class _Extractor(HTMLParser):
                 self._newline()
             return
         attr_text = " ".join(v for k, v in attrs if k in ("class", "id", "role", "itemprop") and v)
-        skip = tag in _SKIP or (
-            tag == "header" and not self.article_depth
-        ) or bool(attr_text and _JUNK_ATTR.search(attr_text) and not _ARTICLE_ATTR.search(attr_text))
+        skip = (
+            tag in _SKIP
+            or (tag == "header" and not self.article_depth)
+            or bool(
+                attr_text and _JUNK_ATTR.search(attr_text) and not _ARTICLE_ATTR.search(attr_text)
+            )
+        )
         article = tag in ("article", "main") or bool(attr_text and _ARTICLE_ATTR.search(attr_text))
         if tag in _BLOCK:
             self._newline()

@@ -44,9 +44,7 @@ def run_passes(
     return m
 
 
-def _document(
-    m: Mapped, name: str, encoding: str, digest: str, allow_empty: bool
-) -> Document:
+def _document(m: Mapped, name: str, encoding: str, digest: str, allow_empty: bool) -> Document:
     if not allow_empty and not m.text.strip():
         raise EmptyInputError(f"{name}: no text left after normalization")
     return Document(
