@@ -177,6 +177,14 @@ def cmd_view(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kg.serve import serve
+
+    serve(args.graph, host=args.host, port=args.port, timeout=args.timeout,
+          max_rows=args.max_rows, workers=args.workers)
+    return 0
+
+
 COMMANDS: dict[str, tuple[Handler, str, str]] = {
     "build": (cmd_build, "build a knowledge graph from articles",
               "kg build seeds/ --out build/"),
@@ -196,6 +204,8 @@ COMMANDS: dict[str, tuple[Handler, str, str]] = {
                "kg export build/graph.ttl --format json-ld -o build/graph.jsonld"),
     "view": (cmd_view, "draw a graph as an interactive HTML page",
              "kg view build/graph.ttl -o build/view.html"),
+    "serve": (cmd_serve, "serve a graph as a read-only SPARQL endpoint with a query page",
+              "kg serve build/graph.ttl --port 8000"),
 }
 
 
@@ -239,6 +249,15 @@ def parser() -> argparse.ArgumentParser:
     made["export"].add_argument("-o", "--output", required=True, metavar="FILE")
     made["view"].add_argument("graph")
     made["view"].add_argument("-o", "--output", required=True, metavar="FILE")
+    made["serve"].add_argument("graph", help="graph file (Turtle …) or store folder (kg.store)")
+    made["serve"].add_argument("--host", default="127.0.0.1", help="default: loopback only")
+    made["serve"].add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    made["serve"].add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                               help="longest a query may run (default 30)")
+    made["serve"].add_argument("--max-rows", type=int, default=10_000, metavar="N",
+                               help="most rows or triples a result may hold (default 10000)")
+    made["serve"].add_argument("--workers", type=int, default=2, metavar="N",
+                               help="query processes, each with the graph loaded (default 2)")
     return top
 
 

@@ -92,31 +92,55 @@ def district_entities(
     return entities, start_to_key, division_of_key
 
 
+LEVELS_OF = {
+    "province": (Level.PROVINCE,),
+    "city": (Level.CITY,),
+    "county": (Level.COUNTY, Level.ZONE),
+    "township": (Level.TOWNSHIP,),
+}
+
+
+class Locality:
+    """Where a level word (区, 市, 该区, 我市) points: the nearest place of that level written
+    before it in the same paragraph, else the article's home area of that level."""
+
+    def __init__(self, text: str, placed: list[tuple[int, Division]], home: tuple[Division, ...]):
+        self.text = text
+        self.placed = sorted(placed, key=lambda p: p[0])
+        self.home = home
+
+    def resolve(self, word: str, offset: int) -> tuple[Division | None, str]:
+        lex = lexicon()
+        level = lex.level_prefixes.get(word) or lex.pronouns.get(word, "")
+        wanted = LEVELS_OF.get(level, ())
+        paragraph = self.text.rfind("\n", 0, offset) + 1
+        for start, division in reversed(self.placed):
+            if paragraph <= start < offset and division.level in wanted:
+                return division, f"{word}… resolved to {division.name}, named before it in the paragraph"
+        for area in self.home:
+            if area.level in wanted:
+                return area, f"{word}… resolved to the article's home {area.name}"
+            # 市 in an article about a county-level city (阳春市) names that city
+            if level == "city" and area.level is Level.COUNTY and area.name.endswith("市"):
+                return area, f"{word}… resolved to the county-level city {area.name}"
+        return None, f"no place of level {level or '?'} for {word}"
+
+
 def jurisdiction_for(
-    span: AgencySpan, district_at: dict[int, Division], home: tuple[Division, ...]
+    span: AgencySpan, district_at: dict[int, Division], locality: Locality
 ) -> tuple[Division | None, str]:
     """The District an agency serves, and why."""
     if span.prefix_end > span.start and span.start in district_at:
         division = district_at[span.start]
         return division, f"jurisdiction {division.name} written in the name"
-    level = lexicon().level_prefixes.get(span.level_prefix, "")
-    if not home:
-        return None, "no home area in the article"
-    if not span.level_prefix:
-        return None, "no jurisdiction in the name"
-    wanted: tuple[Level, ...] = {
-        "province": (Level.PROVINCE,),
-        "city": (Level.CITY,),
-        "county": (Level.COUNTY, Level.ZONE),
-        "township": (Level.TOWNSHIP,),
-    }.get(level, ())
-    for area in home:
-        if area.level in wanted:
-            return area, f"{span.level_prefix}… resolved to the article's home {area.name}"
-        # 市 in an article about a county-level city (阳春市) names that city
-        if level == "city" and area.level is Level.COUNTY and area.name.endswith("市"):
-            return area, f"市… resolved to the county-level city {area.name}"
-    return None, f"no home area of level {level}"
+    if span.level_prefix:
+        return locality.resolve(span.level_prefix, span.start)
+    if span.prefix_end > span.start:
+        return None, f"national body ({span.text[: span.prefix_end - span.start]})"
+    if locality.home:
+        area = locality.home[0]
+        return area, f"no jurisdiction written; the article's home area {area.name}"
+    return None, "no jurisdiction written and no home area"
 
 
 def _expand(function: str) -> str:
@@ -128,16 +152,38 @@ def _expand(function: str) -> str:
 
 
 def agency_entities(
-    spans: Iterable[AgencySpan], mentions: list[Mention], district_at: dict[int, Division],
-    home: tuple[Division, ...],
+    spans: list[AgencySpan], mentions: list[Mention], district_at: dict[int, Division],
+    locality: Locality,
 ) -> list[Entity]:
     groups: dict[str, list[Mention]] = defaultdict(list)
-    labels: dict[str, str] = {}
+    labels: dict[str, list[str]] = defaultdict(list)
     jurisdictions: dict[str, str] = {}
     why: dict[str, list[str]] = defaultdict(list)
+    previous: tuple[AgencySpan, str] | None = None
+    text = locality.text
     for span, mention in zip(spans, mentions, strict=True):
-        division, reason = jurisdiction_for(span, district_at, home)
         rest = span.text[span.prefix_end - span.start :]
+        if (
+            previous is not None
+            and span.prefix_end == span.start
+            and text[previous[0].end : span.start] in ("和", "、", "及", "与", "以及")
+            and previous[0].prefix_end > previous[0].start
+        ):
+            # 国家发改委和体育总局: the second body shares the first one's jurisdiction
+            shared = previous[0].text[: previous[0].prefix_end - previous[0].start]
+            division = district_at.get(previous[0].start) if not previous[0].level_prefix else None
+            if previous[0].level_prefix:
+                division, _ = locality.resolve(previous[0].level_prefix, previous[0].start)
+            reason = f"shares the jurisdiction of {previous[0].text} before it"
+            if division is None and shared in ("国家", "中央", "全国", "中共"):
+                label, key = shared + rest, f"agency/{key_part(_expand(shared + rest))}"
+                groups[key].append(mention)
+                labels[key].append(label)
+                why[key].append(f"{span.text}@{span.start}: {reason}")
+                previous = (span, key)
+                continue
+        else:
+            division, reason = jurisdiction_for(span, district_at, locality)
         if division is not None:
             label = division.name + rest
             key = f"agency/{division.code}/{key_part(_expand(rest))}"
@@ -146,52 +192,64 @@ def agency_entities(
             label = span.text
             key = f"agency/{key_part(_expand(span.text))}"
         groups[key].append(mention)
-        labels.setdefault(key, label)
+        labels[key].append(label)
         why[key].append(f"{span.text}@{span.start}: {reason}")
-    return [
-        Entity(key, EntityType.AGENCY, labels[key], tuple(ms),
-               tuple(sorted({m.text for m in ms} - {labels[key]})),
-               jurisdiction_key=jurisdictions.get(key, ""), why=tuple(why[key]))
-        for key, ms in groups.items()
-    ]
+        previous = (span, key)
+    out = []
+    for key, ms in groups.items():
+        # the fullest form the article uses names it (平湖市文化和广电旅游体育局 over 文旅体局)
+        label = max(labels[key], key=lambda lab: (len(lab), -labels[key].index(lab)))
+        out.append(Entity(key, EntityType.AGENCY, label, tuple(ms),
+                          tuple(sorted({m.text for m in ms} | set(labels[key]) - {label})),
+                          jurisdiction_key=jurisdictions.get(key, ""), why=tuple(why[key])))
+    return out
 
 
 def facility_entities(
     spans: Iterable[FacilitySpan], mentions: list[Mention], district_at: dict[int, Division],
-    home: tuple[Division, ...],
+    locality: Locality,
 ) -> list[Entity]:
-    from kg.extract.facilities import GENERIC_MODIFIERS, _only_generic
-
+    home = locality.home
     groups: dict[str, list[Mention]] = defaultdict(list)
     labels: dict[str, str] = {}
     located: dict[str, str] = {}
+    why: dict[str, list[str]] = defaultdict(list)
     anchor_home = home[0].code if home else "cn"
+    prefixes = lexicon().level_prefixes
     for span, mention in zip(spans, mentions, strict=True):
         own = span.text[span.name_start - span.start :]
-        head_free = own
-        for head in lexicon().facility_heads:
-            if own.endswith(head):
-                head_free = own[: -len(head)]
-                break
-        specific = len(head_free) >= 2 and head_free not in GENERIC_MODIFIERS and not _only_generic(head_free)
-        label = own if specific else span.text
-        prefix_division = district_at.get(span.start) if span.name_start > span.start else None
-        anchor = prefix_division.code if prefix_division else anchor_home
-        key = f"facility/{_county_of(anchor, prefix_division, home)}/{key_part(label)}"
+        label = own if _specific(own) else span.text
+        area = district_at.get(span.start) if span.name_start > span.start else None
+        reason = f"{span.text}@{span.start}: " + (f"in {area.name}, written before it" if area else "")
+        if area is None and label[:1] in prefixes and len(label) > 3:
+            # 区文化馆 in an article about 威海经济技术开发区 → 威海经济技术开发区文化馆
+            area, reason = locality.resolve(label[0], span.start)
+            if area is not None:
+                label = area.name + label[1:]
+        key = f"facility/{area.code if area else anchor_home}/{key_part(label)}"
         groups[key].append(mention)
         labels.setdefault(key, label)
-        if prefix_division is not None:
-            located.setdefault(key, f"district/{prefix_division.code}")
+        why[key].append(reason)
+        if area is not None:
+            located.setdefault(key, f"district/{area.code}")
     return [
         Entity(key, EntityType.FACILITY, labels[key], tuple(ms),
-               tuple(sorted({m.text for m in ms} - {labels[key]})), located_key=located.get(key, ""))
+               tuple(sorted({m.text for m in ms} - {labels[key]})), located_key=located.get(key, ""),
+               why=tuple(w for w in why[key] if not w.endswith(": ")))
         for key, ms in groups.items()
     ]
 
 
-def _county_of(anchor: str, division: Division | None, home: tuple[Division, ...]) -> str:
-    """Facilities are keyed by the county-level area they are in (or the article's home)."""
-    return anchor
+def _specific(own: str) -> bool:
+    """Does the facility's own part (without a leading district) name it by itself?"""
+    from kg.extract.facilities import GENERIC_MODIFIERS, _only_generic
+
+    head_free = own
+    for head in lexicon().facility_heads:
+        if own.endswith(head):
+            head_free = own[: -len(head)]
+            break
+    return len(head_free) >= 2 and head_free not in GENERIC_MODIFIERS and not _only_generic(head_free)
 
 
 def program_group(name: str) -> str:

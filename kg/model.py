@@ -51,6 +51,17 @@ class Region:
 
 
 @dataclass(frozen=True, slots=True)
+class Aside:
+    """A part of the normalized text that is not the article's own body, such as a list of
+    unrelated headlines. Extraction reads it, but its mentions are flagged as such and never
+    count for the article's home area or for text relations."""
+
+    start: int
+    end: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Document:
     """Normalized text of one article, with a map back to the decoded original.
 
@@ -65,6 +76,14 @@ class Document:
     encoding: str = "utf-8"
     removed: tuple[Region, ...] = ()
     digest: str = ""  # sha256 of the raw bytes, hex
+    asides: tuple[Aside, ...] = ()  # offsets into text
+
+    def aside_at(self, offset: int) -> Aside | None:
+        """The aside holding ``offset``, if any."""
+        for aside in self.asides:
+            if aside.start <= offset < aside.end:
+                return aside
+        return None
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a normalized span to the matching span of :attr:`original`."""
@@ -96,6 +115,7 @@ class Mention:
     name: str = ""  # canonical name proposed by the recognizer (e.g. 钱塘区 for 钱塘)
     code: str = ""  # official division code, Districts only
     sentence: int = -1  # index into DocumentResult.sentences
+    aside: str = ""  # reason of the Aside holding the mention ("headline-list"), if any
 
 
 @dataclass(frozen=True, slots=True)

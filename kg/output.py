@@ -25,7 +25,9 @@ def entity_record(entity: Entity) -> dict[str, Any]:
         "label": entity.label,
         "iri": str(iri(entity.key)),
         "mentions": [
-            {"text": m.text, "start": m.start, "end": m.end, "rule": m.rule} for m in entity.mentions
+            {"text": m.text, "start": m.start, "end": m.end, "rule": m.rule}
+            | ({"aside": m.aside} if m.aside else {})
+            for m in entity.mentions
         ],
         "parent": entity.parent or None,
     }

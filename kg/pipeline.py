@@ -11,7 +11,13 @@ from dataclasses import replace
 from kg.extract import agencies, districts, facilities, programs
 from kg.extract.scan import Scan
 from kg.gazetteer import Division, Gazetteer
-from kg.link import agency_entities, district_entities, facility_entities, program_entities
+from kg.link import (
+    Locality,
+    agency_entities,
+    district_entities,
+    facility_entities,
+    program_entities,
+)
 from kg.model import Document, DocumentResult, Entity, EntityType, Mention
 from kg.relations import find_relations
 from kg.resources import Overrides, load_overrides
@@ -36,7 +42,8 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     # districts first: every other type uses them as jurisdiction or location
     candidates = districts.find_candidates(scan, gazetteer)
     resolved, district_why = districts.resolve(candidates, gazetteer)
-    home = districts.home_areas(resolved, gazetteer)
+    asides = tuple((a.start, a.end) for a in document.asides)
+    home = districts.home_areas(resolved, gazetteer, asides)
     district_at: dict[int, Division] = {
         r.candidate.start: r.division for r in resolved if r.division is not None
     }
@@ -44,7 +51,14 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
 
     agency_spans = agencies.find_agencies(scan, district_spans)
     facility_spans = facilities.find_facilities(
-        scan, {r.candidate.end: r.candidate.start for r in resolved}
+        scan,
+        {r.candidate.end: r.candidate.start for r in resolved},
+        {
+            r.candidate.start: r.division.level.value
+            for r in resolved
+            if r.division is not None and r.candidate.text == r.division.name
+        }
+        | {r.candidate.start: "village" for r in resolved if r.division is None},
     )
     # an agency name wins over a facility reading of the same words, and vice versa by length
     agency_ranges = [(a.start, a.end) for a in agency_spans]
@@ -88,7 +102,12 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     sentences = scan.sentences
 
     def with_sentence(mentions: list[Mention]) -> list[Mention]:
-        return [replace(m, sentence=sentence_index(sentences, m.start)) for m in mentions]
+        out = []
+        for m in mentions:
+            aside = document.aside_at(m.start)
+            out.append(replace(m, sentence=sentence_index(sentences, m.start),
+                               aside=aside.reason if aside else ""))
+        return out
 
     district_mentions = with_sentence(districts.to_mentions(kept_resolved))
     agency_mentions = with_sentence(agencies.to_mentions(agency_spans))
@@ -98,10 +117,16 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     district_list, start_to_key, _ = district_entities(
         kept_resolved, district_mentions, gazetteer, home
     )
+    locality = Locality(
+        document.text,
+        [(r.candidate.start, r.division) for r in kept_resolved
+         if r.division is not None and document.aside_at(r.candidate.start) is None],
+        home,
+    )
     entity_list: list[Entity] = [
         *district_list,
-        *agency_entities(agency_spans, agency_mentions, district_at, home),
-        *facility_entities(facility_spans, facility_mentions, district_at, home),
+        *agency_entities(agency_spans, agency_mentions, district_at, locality),
+        *facility_entities(facility_spans, facility_mentions, district_at, locality),
         *program_entities(program_spans, program_mentions, home),
     ]
     entity_list = apply_overrides(entity_list, overrides)

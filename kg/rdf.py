@@ -71,7 +71,8 @@ def add_entity(graph: Graph, entity: Entity, doc: URIRef, gazetteer: Gazetteer) 
     graph.add((node, RDF.type, KG[entity.type.value]))
     graph.add((node, SKOS.prefLabel, zh(entity.label)))
     graph.add((node, RDFS.label, zh(entity.label)))
-    graph.add((node, KG.mentionedIn, doc))
+    body = any(not m.aside for m in entity.mentions)
+    graph.add((node, KG.mentionedIn if body else KG.listedIn, doc))
     for alias in entity.aliases:
         if alias != entity.label:
             graph.add((node, SKOS.altLabel, zh(alias)))
@@ -113,6 +114,8 @@ def add_result(graph: Graph, result: DocumentResult, gazetteer: Gazetteer) -> No
             graph.add((node, KG.originalEnd, integer(original_end)))
             graph.add((node, KG.text, zh(mention.text)))
             graph.add((node, KG.rule, Literal(mention.rule)))
+            if mention.aside:
+                graph.add((node, KG.aside, Literal(mention.aside)))
             if mention.sentence >= 0:
                 graph.add((node, KG.inSentence, ID[_sentence_key(base, result, mention.sentence)]))
                 used_sentences.add(mention.sentence)

@@ -52,6 +52,8 @@ def _clause_relations(entities: list[Entity], sentences: tuple[Sentence, ...]) -
     )
     by_sentence: dict[int, list[tuple[Mention, Entity]]] = {}
     for mention, entity in placed:
+        if mention.aside:
+            continue  # a list of other headlines says nothing about this article's relations
         by_sentence.setdefault(mention.sentence, []).append((mention, entity))
     for index, members in by_sentence.items():
         if index < 0:

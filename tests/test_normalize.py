@@ -69,13 +69,19 @@ def test_seed001_ruby_removed_and_simplified(doc001: Document) -> None:
     check_offsets(doc001)
 
 
-def test_seed001_link_list_dropped(doc001: Document) -> None:
-    assert "绍兴市住房公积金管理中心" not in doc001.text
-    assert "湖北武汉" not in doc001.text
-    assert "\n-" not in doc001.text
-    assert removed_summary(doc001).get("headline-list", 0) >= 30
-    # the article's last paragraph is still there
-    assert "继续抓好社区教育" in doc001.text
+def test_seed001_link_list_set_aside(doc001: Document) -> None:
+    """The trailing list of other headlines stays readable but is marked as an aside,
+    outside the article's body."""
+    assert len(doc001.asides) == 1
+    aside = doc001.asides[0]
+    assert aside.reason == "headline-list"
+    listed = doc001.text[aside.start : aside.end]
+    assert "绍兴市住房公积金管理中心" in listed and "湖北武汉" in listed
+    body = doc001.text[: aside.start]
+    assert "绍兴市住房公积金管理中心" not in body and "\n-" not in body
+    assert aside.end == len(doc001.text.rstrip())
+    # the article's last paragraph is still there, in the body
+    assert "继续抓好社区教育" in body
 
 
 def test_seed000_repeat_once_and_rejoined(doc000: Document) -> None:
@@ -326,8 +332,13 @@ def test_related_block_and_ad_tail() -> None:
         body * 1 + "二段:" + body + "相关新闻\n某地召开会议,部署工作,强调落实责任,确保取得实效。\n"
     )
     doc = normalize_text(raw)
-    assert "相关新闻" not in doc.text and "某地召开会议" not in doc.text
+    # the marker goes; the other article's lead stays, set aside from the body
+    assert "相关新闻" not in doc.text
     assert "navigation:related" in removed_summary(doc)
+    assert [a.reason for a in doc.asides] == ["related"]
+    aside = doc.asides[0]
+    assert doc.text[aside.start : aside.end] == "某地召开会议,部署工作,强调落实责任,确保取得实效。"
+    assert "某地召开会议" not in doc.text[: aside.start]
     raw2 = body + "富强 民主 文明 和谐\n爱国 敬业 诚信 友善\n\n· 公益广告 ·\n"
     doc2 = normalize_text(raw2)
     assert doc2.text == body.strip()

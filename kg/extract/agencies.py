@@ -41,9 +41,12 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     lex = lexicon()
     functions = "|".join(map(re.escape, lex.agency_functions))
     heads = "|".join(map(re.escape, lex.agency_heads))
+    abbreviations = "|".join(
+        map(re.escape, sorted(lex.agency_abbreviations, key=len, reverse=True))
+    )
     notes = "|".join(map(re.escape, SUFFIX_NOTES))
     with_function = re.compile(
-        rf"(?:(?:{functions})(?:和|与|、)?)+(?:{heads})(?:{notes})?"
+        rf"(?:(?:(?:{functions})(?:和|与|、)?)+(?:{heads})|{abbreviations})(?:{notes})?"
     )
     bare = re.compile(rf"(?:{'|'.join(BARE_HEADS)})(?:{notes})?")
     return with_function, bare
@@ -61,7 +64,7 @@ def find_agencies(
         start, end = match.span()
         if not _right_ok(scan, text, end):
             continue
-        span = _with_jurisdiction(text, start, end, district_spans, lex, "form:function+head")
+        span = _with_jurisdiction(scan, start, end, district_spans, lex, "form:function+head")
         if span is None:
             continue
         head_only = match.group(0)
@@ -78,7 +81,7 @@ def find_agencies(
             continue
         if text.startswith(TITLE_AFTER, end):
             continue
-        span = _with_jurisdiction(text, start, end, district_spans, lex, "form:jurisdiction+head")
+        span = _with_jurisdiction(scan, start, end, district_spans, lex, "form:jurisdiction+head")
         if span is None or (span.prefix_end == span.start and not span.level_prefix):
             continue
         if match.group(0) == "委" and not span.level_prefix and span.prefix_end == span.start:
@@ -96,9 +99,12 @@ def find_agencies(
     return _longest(found)
 
 
+TITLES = ("副主任", "主任", "副局长", "局长", "书记", "副书记", "常务副", "副", "党组", "一级", "二级")
+
+
 def _right_ok(scan: Scan, text: str, end: int) -> bool:
     """The head must end a word: 民政部门 is not 民政部, 局长 is not 局."""
-    if end >= len(text):
+    if end >= len(text) or text.startswith(TITLES, end):
         return True
     if text[end] in "长门属员下里面内外":
         return False
@@ -106,39 +112,35 @@ def _right_ok(scan: Scan, text: str, end: int) -> bool:
 
 
 def _with_jurisdiction(
-    text: str,
+    scan: Scan,
     start: int,
     end: int,
     district_spans: dict[int, tuple[int, str]],
     lex: Lexicon,
     rule: str,
 ) -> AgencySpan | None:
+    """Attach what stands before the function: a District mention (杭州市|民政局), a level word
+    (区|社会发展局, resolved later), a pronoun (该区|纪委监委) or 国家/中央."""
+    text = scan.text
     if start in district_spans:
         d_start, _name = district_spans[start]
         return AgencySpan(d_start, end, text[d_start:end], start, "", rule)
-    for prefix in sorted(lex.level_prefixes, key=len, reverse=True):
+    prefixes = sorted(set(lex.level_prefixes) | set(lex.pronouns), key=len, reverse=True)
+    for prefix in prefixes:
         p_start = start - len(prefix)
-        if p_start >= 0 and text[p_start:start] == prefix:
-            before = text[p_start - 1] if p_start > 0 else ""
-            # 全市 / 各区 / 本县 are not jurisdictions of a body; 区 inside a longer word neither
-            if before and before in "全各本该我两三四五六七八九十多":
-                return None
-            if p_start in district_spans or (before and "\u4e00" <= before <= "\u9fff"
-                                             and p_start not in district_spans
-                                             and not _after_boundary_char(before)):
-                # 某某市民政局 where 某某 is no known place: keep the name without jurisdiction
-                return AgencySpan(start, end, text[start:end], start, "", rule)
-            return AgencySpan(p_start, end, text[p_start:end], start, prefix, rule)
-    for word in ("国家", "中央", "全国"):
+        if p_start < 0 or text[p_start:start] != prefix:
+            continue
+        if prefix in lex.level_prefixes and p_start > 0 and text[p_start - 1] in "全各本该我每":
+            return None  # 全市/各区 + head: not one body
+        if p_start in district_spans or not scan.is_boundary(p_start):
+            # 某某市|民政局 where 某某市 is no known place, or 区 inside a longer word
+            return AgencySpan(start, end, text[start:end], start, "", rule)
+        return AgencySpan(p_start, end, text[p_start:end], start, prefix, rule)
+    for word in ("国家", "中央", "全国", "中共"):
         w_start = start - len(word)
         if w_start >= 0 and text[w_start:start] == word:
             return AgencySpan(w_start, end, text[w_start:end], start, "", rule)
     return AgencySpan(start, end, text[start:end], start, "", rule)
-
-
-def _after_boundary_char(char: str) -> bool:
-    """Characters after which a level word (市, 区) starts a new name: 由市民政局, 和区…"""
-    return char in "由和与及、在向对经为从到将把被给让是并等的了及原新"
 
 
 def _longest(spans: list[AgencySpan]) -> list[AgencySpan]:

@@ -220,7 +220,9 @@ def _zone_for(abbreviation: str, cities: list[str], gazetteer: Gazetteer) -> Div
     return None
 
 
-def home_areas(resolved: list[Resolved], gazetteer: Gazetteer) -> tuple[Division, ...]:
+def home_areas(
+    resolved: list[Resolved], gazetteer: Gazetteer, asides: tuple[tuple[int, int], ...] = ()
+) -> tuple[Division, ...]:
     """The article's own areas, most specific first (e.g. 钱塘区, 杭州市, 浙江省).
 
     Each mention votes for its division's county-level (or zone) ancestor and its city;
@@ -229,7 +231,7 @@ def home_areas(resolved: list[Resolved], gazetteer: Gazetteer) -> tuple[Division
     votes: Counter[str] = Counter()
     for item in resolved:
         division = item.division
-        if division is None:
+        if division is None or any(a <= item.candidate.start < b for a, b in asides):
             continue
         weight = 2 if item.candidate.start < 300 else 1
         chain = [division, *gazetteer.ancestors(division.code)]

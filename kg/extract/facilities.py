@@ -27,6 +27,10 @@ GENERIC_MODIFIERS = {
     "便民", "党群", "邻里", "嵌入式", "中小", "中", "小", "大", "新", "老", "优质", "薄弱", "标准化",
     "规范化", "星级", "五星级", "四星级", "等级", "定点", "集中", "首家", "首个", "第一家", "这家",
     "该", "此", "本", "其", "各", "每", "原", "现", "全", "家门口", "身边", "周边", "附近",
+    "多功能", "公办", "初中", "中小学", "健康", "公立", "专科", "二级甲等", "三级甲等", "日间",
+    "城乡", "大众", "文旅", "亚运", "亚运会", "奥运", "赛事", "比赛", "主题", "特色", "品质",
+    "照护", "照料", "服务", "为老", "助老", "婴幼儿照护", "未成年人", "残疾人", "困难群众",
+    "城区", "市区", "县城", "镇区", "基层", "街社", "两级", "三级", "社区级", "全域", "配套", "功能", "综合性", "一站式",
 }  # fmt: skip
 
 
@@ -45,8 +49,13 @@ def _head_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, lex.facility_heads)))
 
 
-def find_facilities(scan: Scan, district_ends: dict[int, int]) -> list[FacilitySpan]:
-    """``district_ends`` maps the end offset of each District mention to its start."""
+def find_facilities(
+    scan: Scan, district_ends: dict[int, int], full_names: dict[int, str]
+) -> list[FacilitySpan]:
+    """``district_ends`` maps the end offset of each District mention to its start;
+    ``full_names`` maps the start of each District mention written in full (钱塘区, not
+    钱塘) to its level. Only a full name is a prefix apart from the facility's own name:
+    上海美源养老院 keeps 上海."""
     lex = lexicon()
     text = scan.text
     found: list[FacilitySpan] = []
@@ -59,31 +68,35 @@ def find_facilities(scan: Scan, district_ends: dict[int, int]) -> list[FacilityS
                 continue
         start = _left_boundary(scan, head_start, district_ends, lex)
         name_start = start
-        while name_start in district_ends.values() and name_start < head_start:
-            # skip leading District mentions (市南区 | 辛家庄北山体育公园)
+        level = ""
+        while name_start in full_names and name_start < head_start:
             ends = [e for e, s in district_ends.items() if s == name_start]
             if not ends or max(ends) > head_start:
                 break
+            level = full_names[name_start]
             name_start = max(ends)
         own = text[name_start:head_start]
-        if not own and name_start == start:
-            continue  # a bare kind: 幼儿园, 社区卫生服务中心
-        if own in GENERIC_MODIFIERS or _only_generic(own):
-            if name_start == start:
-                continue
+        generic = not own or own in GENERIC_MODIFIERS or _only_generic(own)
+        if generic and name_start == start:
+            continue  # a bare kind: 幼儿园, 社区卫生服务中心, 社区多功能运动场
+        if generic and own and level not in ("township", "village"):
+            continue  # 兰州市城乡社区老年人日间照料中心 is a kind in a city, not a name
         head = match.group(0)
-        if head in lex.facility_generic_heads and (len(own) < 2 or own in GENERIC_MODIFIERS):
+        if head in lex.facility_generic_heads and name_start == start and len(own) < 2:
             continue
         found.append(FacilitySpan(start, end, text[start:end], name_start, "form:name+head"))
     return _longest(found)
 
 
 def _only_generic(own: str) -> bool:
+    """True when ``own`` is made only of generic modifiers (社区多功能, 婴幼儿照护服务社区)."""
+    words = sorted(GENERIC_MODIFIERS | lexicon().name_verbs | lexicon().facility_generic_kinds,
+                   key=len, reverse=True)
     rest = own
     changed = True
     while rest and changed:
         changed = False
-        for word in sorted(GENERIC_MODIFIERS, key=len, reverse=True):
+        for word in words:
             if rest.startswith(word):
                 rest = rest[len(word) :]
                 changed = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from kg.model import Sentence
 from kg.resources import lexicon
@@ -13,7 +14,7 @@ HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 #: characters that may stand inside a name besides Han characters
 #: jieba tags of words that never start or stand inside a name
 STOP_TAGS = frozenset(
-    "v vd vg d p c u uj ul uz ug ud uv r rr rz m q f t ad y e o zg df s".split()
+    "v vd vg d p c u uj ul uz ug ud uv r rr rz m q t ad y e o zg df".split()
 )
 NUMBER = re.compile(r"^[0-9０-９一二三四五六七八九十百千万两几多数余]+[个家所座处条只项批类场名户人次年月日号届期]?$")
 NAME_EXTRA = set("·()0123456789０１２３４５６７８９ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
@@ -64,6 +65,16 @@ class Scan:
         return out
 
 
+@cache
+def _boundary_prefixes() -> tuple[str, ...]:
+    return tuple(w for w in lexicon().boundary if len(w) >= 2)
+
+
+def _starts_with_boundary(word: str) -> bool:
+    """全面完成, 合理布局: a longer token that begins with a boundary word."""
+    return len(word) > 2 and word.startswith(_boundary_prefixes())
+
+
 def name_token(word: str) -> bool:
     """May this token stand inside a name (闻潮, 社区, 养老, 第一)?"""
     lex = lexicon()
@@ -71,7 +82,7 @@ def name_token(word: str) -> bool:
         return False
     if word in lex.name_verbs:
         return True
-    if word in lex.boundary:
+    if word in lex.boundary or _starts_with_boundary(word):
         return False
     if NUMBER.match(word) and not word.startswith("第"):
         return False
@@ -96,8 +107,16 @@ def name_start(scan: Scan, start: int, stop: int, max_chars: int) -> int:
         if token.start > 0 and scan.text[token.start - 1] in "“\"「『《":
             break
     lex = lexicon()
+    taken.reverse()  # left to right
+    # a verb of the genre (建设, 改造) with more of the name after it starts the name after
+    # it (计划建设|沟北公园绿地); right before the head it belongs to the name (农田建设工程)
+    for k in range(len(taken) - 1, -1, -1):
+        word = taken[k].text
+        if word in lex.boundary and any(t.text not in lex.name_verbs for t in taken[k + 1 :]):
+            taken = taken[k + 1 :]
+            break
     while taken and (
-        taken[-1].text in lex.name_verbs and (word_tag(taken[-1].text) or "").startswith("v")
+        taken[0].text in lex.name_verbs and (word_tag(taken[0].text) or "").startswith("v")
     ):
-        taken.pop()
-    return taken[-1].start if taken else start
+        taken.pop(0)
+    return taken[0].start if taken else start

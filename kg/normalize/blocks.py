@@ -192,6 +192,11 @@ def _is_tail_marker(line: str) -> bool:
     return 0 < len(key) <= 8 and key in _TAIL_MARKERS
 
 
+#: line kinds kept in the text as asides (their names are real mentions, but not what the
+#: article says): see :class:`kg.model.Aside`
+KEPT_ASIDE = frozenset({"headline-list", "related"})
+
+
 def remove_boilerplate(m: Mapped) -> Mapped:
     """Drop editor/source/copyright lines, navigation and forum chrome, ads, image file names,
     related-news blocks and link lists after the article (each with its reason)."""
@@ -208,8 +213,15 @@ def remove_boilerplate(m: Mapped) -> Mapped:
             cut = i
             break
     for i in range(cut, n):
-        if lines[i].strip():
+        if not lines[i].strip():
+            continue
+        if i == cut or reasons[i] is not None or _WS.sub("", lines[i]).isdigit():
+            # the marker itself, and chrome, copyright or dates inside the block, go
+            reasons[i] = reasons[i] or "navigation:related"
+        elif re.fullmatch(r"[\d\s:：年月日/.-]+", lines[i]):
             reasons[i] = "navigation:related"
+        else:
+            reasons[i] = "related"  # other articles' headlines and leads: kept as an aside
 
     body = [i for i in range(cut) if reasons[i] is None and _is_body(lines[i])]
     last_body = body[-1] if body else -1
@@ -240,7 +252,10 @@ def remove_boilerplate(m: Mapped) -> Mapped:
 
     edits: list[Edit] = []
     for (a, b), reason in zip(spans, reasons, strict=True):
-        if reason is not None:
+        if reason in KEPT_ASIDE:
+            if b > a:
+                m.marked.append(m.region(a, b, reason))
+        elif reason is not None:
             end = b + 1 if b < len(text) else b
             edits.append((a, end, "", reason))
     return apply_edits(m, edits)

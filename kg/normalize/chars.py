@@ -72,7 +72,7 @@ def nfc(m: Mapped) -> Mapped:
         pos = end + 1
     # the last line had no newline after it: drop the extra one, keep the end entry
     pieces.pop()
-    return Mapped("".join(pieces), offs, m.original, m.removed)
+    return Mapped("".join(pieces), offs, m.original, m.removed, m.marked)
 
 
 # ---------------------------------------------------------------- mojibake

@@ -243,4 +243,4 @@ def extract_html(m: Mapped) -> Mapped:
     for r in parser.regions:
         start, end = outer[r.start], outer[min(r.end, len(m.text))]
         removed.append(Region(start, end, r.reason, m.original[start:end]))
-    return Mapped(text, mapped, m.original, removed)
+    return Mapped(text, mapped, m.original, removed, m.marked)

@@ -6,7 +6,9 @@ import hashlib
 from collections.abc import Sequence
 
 from kg.errors import EmptyInputError
-from kg.model import Document, Source
+from bisect import bisect_left
+
+from kg.model import Aside, Document, Source
 from kg.normalize.blocks import rejoin_lines, remove_boilerplate, remove_repeats, tidy_whitespace
 from kg.normalize.chars import clean_controls, fold_width, mojibake, nfc, to_simplified
 from kg.normalize.decoding import decode
@@ -55,7 +57,25 @@ def _document(m: Mapped, name: str, encoding: str, digest: str, allow_empty: boo
         encoding=encoding,
         removed=tuple(sorted(m.removed, key=lambda r: (r.start, r.end))),
         digest=digest,
+        asides=_asides(m),
     )
+
+
+def _asides(m: Mapped) -> tuple[Aside, ...]:
+    """Marked regions (original offsets) as spans of the final text."""
+    out: list[Aside] = []
+    for region in sorted(m.marked, key=lambda r: (r.start, r.end)):
+        start = bisect_left(m.offs, region.start, 0, len(m.text))
+        end = bisect_left(m.offs, region.end, 0, len(m.text))
+        while end > start and m.text[end - 1] == "\n":
+            end -= 1
+        if end <= start:
+            continue
+        if out and out[-1].reason == region.reason and start <= out[-1].end + 1:
+            out[-1] = Aside(out[-1].start, end, region.reason)
+        else:
+            out.append(Aside(start, end, region.reason))
+    return tuple(out)
 
 
 def normalize(source: Source, *, allow_empty: bool = False) -> Document:

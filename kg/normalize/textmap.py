@@ -27,6 +27,8 @@ class Mapped:
     offs: list[int]
     original: str
     removed: list[Region] = field(default_factory=list)
+    #: regions kept in the text but set aside from the body (original offsets)
+    marked: list[Region] = field(default_factory=list)
 
     @classmethod
     def identity(cls, text: str) -> Mapped:
@@ -75,7 +77,7 @@ def apply_edits(m: Mapped, edits: Iterable[Edit]) -> Mapped:
         return m
     pieces.append(text[pos:])
     new_offs.extend(offs[pos:])
-    return Mapped("".join(pieces), new_offs, m.original, removed)
+    return Mapped("".join(pieces), new_offs, m.original, removed, m.marked)
 
 
 def sub(
@@ -103,7 +105,7 @@ def translate_same_length(m: Mapped, new_text: str) -> Mapped:
         raise ValueError("translate_same_length needs equal lengths")
     if new_text == m.text:
         return m
-    return Mapped(new_text, m.offs, m.original, m.removed)
+    return Mapped(new_text, m.offs, m.original, m.removed, m.marked)
 
 
 def compose(*passes: Pass) -> Pass:

@@ -1,0 +1,134 @@
+"""Node positions computed in Python, so the page draws once and holds still.
+
+A balloon layout of a spanning forest: each entity hangs from one anchor (a district from
+its parent district, a facility from where it is, an agency from its jurisdiction, a program
+from the agency running it). Leaves sit in a sunflower disc around their anchor, subtrees on
+a ring outside it, and the trees are packed in rows. Linear in the number of nodes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+from kg.view.data import ViewData
+
+SPACING = 70.0  # distance between neighbouring leaves, in vis-network units
+GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+
+#: relations that hang an entity from another, in order of preference, by entity type
+ANCHORS = {
+    "District": ("partOf",),
+    "Facility": ("locatedIn", "operatedBy"),
+    "Agency": ("jurisdiction", "subOrganizationOf"),
+    "Program": ("runBy", "coversArea"),
+}
+
+
+def anchors(data: ViewData, keep: list[str]) -> dict[str, str]:
+    """One anchor per entity that has one among ``keep``; never a cycle."""
+    shown = set(keep)
+    found: dict[str, dict[str, str]] = defaultdict(dict)
+    for rel in data.relations:
+        if rel.source in shown and rel.target in shown:
+            found[rel.source].setdefault(rel.relation, rel.target)
+    anchor: dict[str, str] = {}
+    for iri in keep:
+        entity = data.entities[iri]
+        options = [found[iri][r] for r in ANCHORS.get(entity.type, ()) if r in found[iri]]
+        # no relation: the district the entity's IRI is scoped by (…/agency/330114/…)
+        parts = iri.rsplit("/", 3)
+        if len(parts) == 4 and parts[2].isdigit():
+            options.append(f"{parts[0]}/district/{parts[2]}")
+        for candidate in options:
+            if candidate in shown and candidate != iri and not _reaches(anchor, candidate, iri):
+                anchor[iri] = candidate
+                break
+    return anchor
+
+
+def _reaches(anchor: dict[str, str], start: str, goal: str) -> bool:
+    node: str | None = start
+    steps = 0
+    while node is not None and steps <= len(anchor):
+        if node == goal:
+            return True
+        node = anchor.get(node)
+        steps += 1
+    return False
+
+
+def balloon(keep: list[str], anchor: dict[str, str]) -> dict[str, tuple[float, float]]:
+    children: dict[str, list[str]] = defaultdict(list)
+    for iri in keep:
+        if iri in anchor:
+            children[anchor[iri]].append(iri)
+    roots = [iri for iri in keep if iri not in anchor]
+    # post-order without recursion: radius of each subtree and its children's offsets
+    radius: dict[str, float] = {}
+    offsets: dict[str, list[tuple[str, float, float]]] = {}
+    order: list[str] = []
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(children[node])
+    for node in reversed(order):
+        leaves = [c for c in children[node] if not children[c]]
+        trees = sorted((c for c in children[node] if children[c]), key=lambda c: -radius[c])
+        placed: list[tuple[str, float, float]] = []
+        disc = SPACING * 0.8 if leaves else SPACING * 0.5
+        for j, leaf in enumerate(leaves):
+            r = SPACING * (0.9 + 0.55 * math.sqrt(j))
+            placed.append((leaf, r * math.cos(j * GOLDEN_ANGLE), r * math.sin(j * GOLDEN_ANGLE)))
+            disc = max(disc, r + SPACING * 0.5)
+        outer = disc
+        if trees:
+            widest = radius[trees[0]]
+            ring = max(disc + widest, sum(radius[t] for t in trees) / math.pi)
+            total = sum(radius[t] for t in trees)
+            angle = 0.0
+            for tree in trees:
+                share = 2 * math.pi * radius[tree] / total if len(trees) > 1 else 0.0
+                a = angle + share / 2
+                placed.append((tree, ring * math.cos(a), ring * math.sin(a)))
+                angle += share
+            outer = ring + widest
+        radius[node] = outer
+        offsets[node] = placed
+    centres = _pack(roots, radius)
+    positions: dict[str, tuple[float, float]] = {}
+    for root in roots:
+        positions[root] = centres[root]
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            x, y = positions[node]
+            for child, dx, dy in offsets[node]:
+                positions[child] = (x + dx, y + dy)
+                stack.append(child)
+    return positions
+
+
+def _pack(roots: list[str], radius: dict[str, float]) -> dict[str, tuple[float, float]]:
+    """Shelf packing of the trees' discs, biggest first, in rows about as wide as tall."""
+    ordered = sorted(roots, key=lambda r: (-radius[r], r))
+    width = math.sqrt(sum((2 * radius[r]) ** 2 for r in ordered)) * 1.15
+    centres: dict[str, tuple[float, float]] = {}
+    x = y = row = 0.0
+    for root in ordered:
+        d = 2 * radius[root]
+        if x > 0 and x + d > width:
+            x, y, row = 0.0, y + row, 0.0
+        centres[root] = (x + d / 2, y + d / 2)
+        x += d
+        row = max(row, d)
+    if centres:
+        mx = sum(c[0] for c in centres.values()) / len(centres)
+        my = sum(c[1] for c in centres.values()) / len(centres)
+        centres = {k: (cx - mx, cy - my) for k, (cx, cy) in centres.items()}
+    return centres
+
+
+def layout(data: ViewData, keep: list[str]) -> dict[str, tuple[float, float]]:
+    return balloon(keep, anchors(data, keep))

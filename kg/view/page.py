@@ -1,0 +1,156 @@
+"""The HTML page: one file with vis-network, the page's own script and style, and the data.
+
+The data goes in as JSON inside ``<script type="application/json">``. Every ``<``, ``>`` and
+``&`` in it is written as a ``\\u`` escape, so no string from the graph can close the script
+element or start markup; the page script only ever puts those strings into the DOM with
+``textContent`` and into the canvas.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from importlib import resources
+from typing import Any
+
+from kg.errors import KgError
+from kg.view.data import AREA_RELATIONS, TYPE_LABELS, TYPES, ViewData
+from kg.view.layout import layout
+from kg.view.select import Selection, ViewOptions, degrees
+
+VIS_DIR = "templates/lib/vis-9.1.2"
+MAX_EVIDENCE = 40  # evidence sentences per entity or relation carried into the page
+STYLE = {  # colour, vis-network shape
+    "District": ("#4e79a7", "hexagon"),
+    "Agency": ("#e15759", "square"),
+    "Facility": ("#59a14f", "triangle"),
+    "Program": ("#f28e2b", "diamond"),
+}
+GAZETTEER_COLOUR = "#a8bdd6"  # districts only known from the gazetteer (never mentioned)
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside a <script> element of an HTML page."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return text
+
+
+def _asset(package: str, name: str) -> str:
+    try:
+        return (resources.files(package) / name).read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError) as exc:
+        raise KgError(f"the view needs {package}/{name} ({exc}); reinstall kg") from exc
+
+
+def vis_assets() -> tuple[str, str]:
+    """vis-network 9.1.2 (JS, CSS) as shipped inside the pyvis package."""
+    js = _asset("pyvis", f"{VIS_DIR}/vis-network.min.js").replace("</", "<\\/")
+    css = _asset("pyvis", f"{VIS_DIR}/vis-network.css").replace("</", "<\\/")
+    return js, css
+
+
+def _chain(data: ViewData, start: str | None, index: dict[str, int],
+           parents: dict[str, str]) -> list[list[Any]]:
+    chain: list[list[Any]] = []
+    seen: set[str] = set()
+    node = start
+    while node is not None and node not in seen and node in data.entities:
+        seen.add(node)
+        chain.append([data.entities[node].label, index.get(node, -1)])
+        node = parents.get(node)
+    return chain[::-1]
+
+
+def payload(data: ViewData, selection: Selection, options: ViewOptions) -> dict[str, Any]:
+    keep = selection.keep
+    index = {iri: i for i, iri in enumerate(keep)}
+    positions = layout(data, keep)
+    degree = degrees(data, index)
+    parents = data.parents()
+    area: dict[str, str] = {}
+    for rel in data.relations:
+        if rel.relation in AREA_RELATIONS and rel.relation != "partOf":
+            area.setdefault(rel.source, rel.target)
+    sentences: dict[int, int] = {}  # index in data → index in the page
+
+    def evidence(items: list) -> list[list[Any]]:
+        return [[sentences.setdefault(e.sentence, len(sentences)), e.text]
+                for e in items[:MAX_EVIDENCE]]
+
+    nodes = []
+    for iri in keep:
+        entity = data.entities[iri]
+        x, y = positions.get(iri, (0.0, 0.0))
+        node: dict[str, Any] = {
+            "i": iri, "t": TYPES.index(entity.type), "l": entity.label,
+            "x": round(x, 1), "y": round(y, 1),
+            "s": round(min(42.0, 9 + 4.5 * math.sqrt(degree[iri] + entity.mentions)), 1),
+            "m": entity.mentions, "d": degree[iri],
+        }
+        if entity.aliases:
+            node["a"] = entity.aliases
+        if entity.level:
+            node["lv"] = entity.level
+        if entity.code:
+            node["c"] = entity.code
+        if entity.type == "District" and not entity.mentioned:
+            node["g"] = 1
+        if entity.evidence:
+            node["e"] = evidence(entity.evidence)
+            node["ne"] = len(entity.evidence)
+        up = parents.get(iri) or area.get(iri)
+        if up is not None:
+            node["p"] = _chain(data, up, index, parents)
+        nodes.append(node)
+    edges = []
+    for rel in data.relations:
+        if rel.source in index and rel.target in index:
+            edge: list[Any] = [index[rel.source], index[rel.target], rel.relation]
+            if rel.evidence:
+                edge.append(evidence(rel.evidence))
+            edges.append(edge)
+    page_sentences = [None] * len(sentences)
+    for old, new in sentences.items():
+        page_sentences[new] = list(data.sentences[old])
+    counts = [0] * len(TYPES)
+    for node in nodes:
+        counts[node["t"]] += 1
+    return {
+        "title": options.title,
+        "notice": selection.notice,
+        "focus": index.get(selection.focus, -1) if selection.focus else -1,
+        "total": selection.total,
+        "types": [{"key": t, "label": TYPE_LABELS[t], "color": STYLE[t][0], "shape": STYLE[t][1],
+                   "count": counts[k]} for k, t in enumerate(TYPES)],
+        "gazetteerColor": GAZETTEER_COLOUR,
+        "rels": data.relation_labels,
+        "areaRels": list(AREA_RELATIONS),
+        "docs": data.documents,
+        "sents": page_sentences,
+        "nodes": nodes,
+        "edges": edges,
+    }
+
+
+def _escape_text(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+def assemble(data_json: str, title: str, height: str = "100vh") -> str:
+    js, css = vis_assets()
+    parts = {
+        "TITLE": _escape_text(title),
+        "VIS_CSS": css,
+        "VIS_JS": js,
+        "CSS": _asset("kg", "static/view.css").replace("</", "<\\/"),
+        "JS": _asset("kg", "static/view.js").replace("</", "<\\/"),
+        "DATA": data_json,
+        "HEIGHT": _escape_text(height),
+    }
+    template = _asset("kg", "static/view.html")
+    return re.sub(r"@@KG_([A-Z_]+)@@", lambda m: parts[m.group(1)], template)
