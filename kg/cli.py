@@ -172,8 +172,12 @@ def cmd_view(args: argparse.Namespace) -> int:
     from kg.view import write_html
 
     graph = load_graph(Path(args.graph))
-    write_html(graph, args.output)
-    print(f"wrote {args.output}")
+    types = args.types.split(",") if args.types else None
+    shown = write_html(graph, args.output, types=types, focus=args.focus,
+                       district=args.district, max_nodes=args.max_nodes)
+    print(f"wrote {args.output} ({len(shown.keep)} of {shown.total} entities)")
+    if shown.notice:
+        print(shown.notice, file=sys.stderr)
     return 0
 
 
@@ -249,6 +253,13 @@ def parser() -> argparse.ArgumentParser:
     made["export"].add_argument("-o", "--output", required=True, metavar="FILE")
     made["view"].add_argument("graph")
     made["view"].add_argument("-o", "--output", required=True, metavar="FILE")
+    made["view"].add_argument("--focus", metavar="NAME", help="open the view on this name or alias")
+    made["view"].add_argument("--types", metavar="TYPES",
+                              help="comma-separated entity types to show, e.g. District,Agency")
+    made["view"].add_argument("--district", metavar="NAME",
+                              help="show only this district and everything under it")
+    made["view"].add_argument("--max-nodes", type=int, default=5000, metavar="N",
+                              help="node budget; above it the busiest entities are kept (default 5000)")
     made["serve"].add_argument("graph", help="graph file (Turtle …) or store folder (kg.store)")
     made["serve"].add_argument("--host", default="127.0.0.1", help="default: loopback only")
     made["serve"].add_argument("--port", type=int, default=8000, help="0 picks a free port")

@@ -92,6 +92,7 @@ def district_entities(
     return entities, start_to_key, division_of_key
 
 
+NATIONAL_HEADS = ("部", "总局", "署")
 LEVELS_OF = {
     "province": (Level.PROVINCE,),
     "city": (Level.CITY,),
@@ -104,19 +105,43 @@ class Locality:
     """Where a level word (区, 市, 该区, 我市) points: the nearest place of that level written
     before it in the same paragraph, else the article's home area of that level."""
 
-    def __init__(self, text: str, placed: list[tuple[int, Division]], home: tuple[Division, ...]):
+    def __init__(
+        self,
+        text: str,
+        placed: list[tuple[int, int, Division]],
+        home: tuple[Division, ...],
+        asides: tuple[tuple[int, int], ...] = (),
+    ):
         self.text = text
-        self.placed = sorted(placed, key=lambda p: p[0])
+        self.divisions = {start: division for start, _end, division in placed}
+        self.ends = {start: end for start, end, _division in placed}
+        # places that can be referred back to: those of the body, not of asides
+        self.placed = sorted(
+            (start, division) for start, _end, division in placed
+            if not any(a <= start < b for a, b in asides)
+        )
         self.home = home
+
+    def chain(self, start: int, stop: int) -> list[Division]:
+        """The District mentions written one after another from ``start`` up to ``stop``."""
+        divisions = self.divisions
+        out: list[Division] = []
+        while start < stop and start in divisions:
+            out.append(divisions[start])
+            start = self.ends[start]
+        return out
 
     def resolve(self, word: str, offset: int) -> tuple[Division | None, str]:
         lex = lexicon()
         level = lex.level_prefixes.get(word) or lex.pronouns.get(word, "")
         wanted = LEVELS_OF.get(level, ())
         paragraph = self.text.rfind("\n", 0, offset) + 1
+        # a pronoun (该区) points back to the last place of its level, a level word (区) only
+        # within its paragraph
+        window = max(0, offset - 600) if word in lex.pronouns else paragraph
         for start, division in reversed(self.placed):
-            if paragraph <= start < offset and division.level in wanted:
-                return division, f"{word}… resolved to {division.name}, named before it in the paragraph"
+            if window <= start < offset and division.level in wanted:
+                return division, f"{word}… resolved to {division.name}, named before it"
         for area in self.home:
             if area.level in wanted:
                 return area, f"{word}… resolved to the article's home {area.name}"
@@ -132,11 +157,16 @@ def jurisdiction_for(
     """The District an agency serves, and why."""
     if span.prefix_end > span.start and span.start in district_at:
         division = district_at[span.start]
+        chain = locality.chain(span.start, span.prefix_end)
+        if chain:
+            division = chain[-1]
         return division, f"jurisdiction {division.name} written in the name"
     if span.level_prefix:
         return locality.resolve(span.level_prefix, span.start)
     if span.prefix_end > span.start:
         return None, f"national body ({span.text[: span.prefix_end - span.start]})"
+    if span.text in lexicon().agency_national or span.text.endswith(NATIONAL_HEADS):
+        return None, "a national body"
     if locality.home:
         area = locality.home[0]
         return area, f"no jurisdiction written; the article's home area {area.name}"
@@ -185,7 +215,9 @@ def agency_entities(
         else:
             division, reason = jurisdiction_for(span, district_at, locality)
         if division is not None:
-            label = division.name + rest
+            chain = locality.chain(span.start, span.prefix_end)
+            written = "".join(d.name for d in chain) if chain and chain[-1] == division else ""
+            label = (written or division.name) + rest
             key = f"agency/{division.code}/{key_part(_expand(rest))}"
             jurisdictions[key] = f"district/{division.code}"
         else:

@@ -91,7 +91,9 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
         span = (item.candidate.start, item.candidate.end)
         if any(_overlaps(span, r) for r in program_ranges):
             continue
-        if any(s < span[0] < e for s, e in taken):
+        if any(s < span[0] < e for s, e in taken) and not any(
+            f.start <= span[0] and span[1] <= f.name_start for f in facility_spans
+        ):
             continue
         if item.candidate.rule == "gazetteer:short" and any(
             s == span[0] and span[1] < e for s, e in taken
@@ -119,9 +121,10 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     )
     locality = Locality(
         document.text,
-        [(r.candidate.start, r.division) for r in kept_resolved
-         if r.division is not None and document.aside_at(r.candidate.start) is None],
+        [(r.candidate.start, r.candidate.end, r.division) for r in kept_resolved
+         if r.division is not None],
         home,
+        asides,
     )
     entity_list: list[Entity] = [
         *district_list,

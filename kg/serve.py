@@ -214,6 +214,11 @@ def make_server(source: str | os.PathLike[str], host: str = "127.0.0.1", port: i
     """A started worker pool and a bound (not yet serving) server; call
     ``serve_forever()`` (e.g. in a thread) and ``close()`` at the end. ``quiet`` turns
     off the request log on stderr."""
+    from kg.errors import GraphError
+    from kg.store import is_store
+
+    if not (is_store(source) or Path(source).is_file()):
+        raise GraphError(f"{source}: no such graph file or store folder")
     pool = WorkerPool(str(source), size=workers)
     try:
         return SparqlServer((host, port), pool, timeout, max_rows, str(source), quiet)

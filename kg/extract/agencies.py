@@ -124,6 +124,8 @@ def _with_jurisdiction(
     text = scan.text
     if start in district_spans:
         d_start, _name = district_spans[start]
+        while d_start in district_spans:  # 绍兴市|越城区|综合行政执法局: keep the whole chain
+            d_start = district_spans[d_start][0]
         return AgencySpan(d_start, end, text[d_start:end], start, "", rule)
     prefixes = sorted(set(lex.level_prefixes) | set(lex.pronouns), key=len, reverse=True)
     for prefix in prefixes:

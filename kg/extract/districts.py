@@ -11,10 +11,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from kg.extract.scan import Scan
+from kg.extract.scan import Scan, name_token
 from kg.gazetteer import Division, Gazetteer
 from kg.model import EntityType, Level, Mention
 from kg.resources import lexicon
+from kg.text import word_tag
 
 LEVEL_RANK = {
     Level.PROVINCE: 0,
@@ -34,7 +35,9 @@ ZONE_ABBREVIATIONS = {
     "综合保税区": ("综合保税区",),
     "经区": ("经济技术开发区",),
 }
-VILLAGE_FORM = re.compile(r"([\u4e00-\u9fff]{2,5}?)(社区|村)(?![\u4e00-\u9fff]{0,1}(?:委会|民|庄|镇|级|里|落|干部|医|民委员会))")
+VILLAGE_FORM = re.compile(
+    r"([\u4e00-\u9fff]{2,7}?)(社区|(?<![乡农])村(?!社区|委会|民|庄|镇|级|里|落|干部|医|小组|务))"
+)
 GENERIC_VILLAGE_WORDS = {
     "城乡", "乡村", "农村", "新农村", "未来", "和谐", "美丽", "各个", "所在", "辖区", "周边", "全国",
     "城市", "老旧", "示范", "试点", "智慧", "文明", "平安", "幸福", "健康", "友好", "绿色", "数字",
@@ -56,13 +59,22 @@ def _is_zone_name(name: str) -> bool:
     return name.endswith(("开发区", "高新区", "新区", "保税区", "园区"))
 
 
+#: what follows a place name when it names a road, not the place (珠海路, 上海街)
+ROAD_AFTER = ("路", "街", "巷", "大道", "大街", "胡同", "弄")
+#: full division names that are ordinary words in news text
+NOT_PLACES = frozenset({"城区", "郊区", "矿区", "新区", "小城镇", "行政村", "市辖区", "林区", "特区"})
+
+
 def find_candidates(scan: Scan, gazetteer: Gazetteer) -> list[Candidate]:
     """Every token that is a division name or short form, and 社区/村 by form."""
     found: list[Candidate] = []
     lex = lexicon()
+    text = scan.text
     for token in scan.tokens:
         word = token.text
-        if len(word) < 2 or word in lex.pronouns:
+        if len(word) < 2 or word in lex.pronouns or word in NOT_PLACES:
+            continue
+        if text.startswith(ROAD_AFTER, token.end):
             continue
         full = gazetteer.by_name(word)
         if full:
@@ -74,49 +86,86 @@ def find_candidates(scan: Scan, gazetteer: Gazetteer) -> list[Candidate]:
         short = gazetteer.by_short(word)
         if short:
             found.append(Candidate(token.start, token.end, word, short, "gazetteer:short"))
-    found.extend(_village_candidates(scan, gazetteer, found))
-    return found
+    villages = _village_candidates(scan, gazetteer, found)
+    # a short form inside a village name is part of that name (红丰西塘社区 is not 西塘镇)
+    found = [
+        c for c in found
+        if not any(v.start <= c.start and c.end <= v.end and (v.start, v.end) != (c.start, c.end)
+                   for v in villages)
+    ]
+    return found + villages
+
+
+PROPER_TAGS = frozenset({"ns", "nr", "nrt", "nrfg", "nz", "j"})
 
 
 def _village_candidates(
     scan: Scan, gazetteer: Gazetteer, named: list[Candidate]
 ) -> list[Candidate]:
-    """社区/村 names by their form; the left boundary comes from tokens and known places."""
+    """社区/村 names by their form. The stem before the suffix must look like a proper name:
+    right after a known place (硖石街道|西山社区), a village of that name in the gazetteer,
+    or words jieba does not know or tags as names (蜀南村), never verbs (优化社区)."""
     text = scan.text
-    ends = {c.end: c for c in named}
+    ends = {c.end: c for c in named if c.rule == "gazetteer:name"}
     out: list[Candidate] = []
-    boundary = lexicon().boundary
+    lex = lexicon()
     for match in VILLAGE_FORM.finditer(text):
         end = match.end()
-        if not scan.is_boundary(end):
-            continue
         suffix_start = match.start(2)
-        # left boundary: walk back over tokens from the suffix, at most 5 Han characters
+        if not scan.is_boundary(end) and not text.startswith(("委会", "民委员会"), end):
+            continue
+        # stems from the longest (up to 7 characters, over whole tokens) to the shortest
+        pieces: list[tuple[int, str]] = []  # (start, tag of the token)
         start = suffix_start
-        for token in scan.tokens_before(suffix_start) if suffix_start in scan.token_ending_at else []:
-            if token.end in ends and ends[token.end].divisions:
-                break  # a known place right before: 硖石街道|西山社区
-            if token.text in boundary or not all("\u4e00" <= ch <= "\u9fff" for ch in token.text):
-                break
-            if suffix_start - token.start > 5:
-                break
+        covering = _token_covering(scan, suffix_start)
+        if covering is not None and scan.tokens[covering].start < suffix_start:
+            token = scan.tokens[covering]  # 西山社区 or 塘村 as one token
             start = token.start
-        if start == suffix_start and suffix_start not in scan.token_ending_at:
-            # the suffix sits inside a token (西山社区 as one token): take that token
-            token_index = _token_covering(scan, suffix_start)
-            if token_index is not None:
-                token = scan.tokens[token_index]
-                if token.end == end and token.start < suffix_start:
-                    start = token.start
-        stem = text[start:suffix_start]
-        if len(stem) < 2 or stem in GENERIC_VILLAGE_WORDS or stem in boundary:
-            continue
-        if any(stem.endswith(w) or stem.startswith(w) for w in GENERIC_VILLAGE_WORDS if len(w) >= 2):
-            continue
-        name = text[start:end]
-        villages = gazetteer.villages_named(name)
-        out.append(Candidate(start, end, name, villages, "form:village"))
+            pieces.append((start, word_tag(token.text) or ""))
+        while start not in ends:
+            index = scan.token_ending_at.get(start)
+            if index is None:
+                break
+            word = scan.tokens[index].text
+            if (suffix_start - scan.tokens[index].start > 7 or word in lex.boundary
+                    or word in lex.pronouns or word in ("社区", "村")
+                    or not all("\u4e00" <= ch <= "\u9fff" for ch in word)):
+                break
+            start = scan.tokens[index].start
+            pieces.append((start, word_tag(word) or ""))
+        chosen = _choose_stem(text, pieces, suffix_start, end, ends, gazetteer)
+        if chosen is not None:
+            out.append(chosen)
     return out
+
+
+def _choose_stem(
+    text: str, pieces: list[tuple[int, str]], suffix_start: int, end: int,
+    ends: dict[int, Candidate], gazetteer: Gazetteer,
+) -> Candidate | None:
+    """The longest stem the gazetteer knows, else the whole stem right after a known place,
+    else the longest stem made only of name-like words."""
+    stems = [(s, text[s:suffix_start]) for s, _tag in reversed(pieces)]
+    stems = [(s, stem) for s, stem in stems if len(stem) >= 2 and _stem_ok(stem)]
+    if stems and stems[0][0] in ends:
+        s = stems[0][0]
+        villages = gazetteer.villages_named(text[s:end])
+        return Candidate(s, end, text[s:end], villages, "form:village:after-place")
+    for s, _stem in stems:
+        villages = gazetteer.villages_named(text[s:end])
+        if villages:
+            return Candidate(s, end, text[s:end], villages, "form:village:gazetteer")
+    tags = {start: tag for start, tag in pieces}
+    for s, _stem in stems:
+        if all(not tags[p] or tags[p] in PROPER_TAGS for p in tags if p >= s):
+            return Candidate(s, end, text[s:end], (), "form:village")
+    return None
+
+
+def _stem_ok(stem: str) -> bool:
+    if stem in GENERIC_VILLAGE_WORDS:
+        return False
+    return not any(stem.startswith(w) or stem.endswith(w) for w in GENERIC_VILLAGE_WORDS if len(w) >= 2)
 
 
 def _token_covering(scan: Scan, offset: int) -> int | None:
@@ -133,12 +182,19 @@ class Resolved:
     parent_code: str = ""
 
 
-def _support(division: Division, context: Counter[str], gazetteer: Gazetteer) -> int:
-    """How strongly the article's other places support this division."""
-    score = 0
-    for ancestor in gazetteer.ancestors(division.code):
+def _support(division: Division, context: Counter[str], own: Counter[str], gazetteer: Gazetteer) -> float:
+    """How strongly the article's other places support this division: its ancestors named
+    (×2), places named inside it, and places named under the same parent (siblings:
+    春城街道 and 河西街道 together point to the county that has both). ``own`` holds this
+    candidate's own share, taken out so that a name never supports itself."""
+    score = 0.0
+    ancestors = gazetteer.ancestors(division.code)
+    for ancestor in ancestors:
         score += context.get(ancestor.code, 0) * 2
     score += context.get("child:" + division.code, 0)
+    if ancestors and division.level not in (Level.PROVINCE, Level.CITY):
+        parent = ancestors[0].code
+        score += max(0.0, context.get("child:" + parent, 0) - own.get("child:" + parent, 0))
     return score
 
 
@@ -147,33 +203,36 @@ def resolve(
 ) -> tuple[list[Resolved], list[str]]:
     """Pick one division per candidate; returns the resolved spans and the reasons."""
     why: list[str] = []
-    # context: unambiguous full names count for themselves, their ancestors and children
+    # context: each name votes for what it may name, split between its readings; a vote
+    # counts for the division itself ("code") and for every ancestor ("child:code")
     context: Counter[str] = Counter()
+    by_text: dict[str, Counter[str]] = {}
     for cand in candidates:
-        if cand.rule == "gazetteer:name" and len(cand.divisions) == 1:
-            division = cand.divisions[0]
-            context[division.code] += 1
+        if not cand.divisions or cand.rule.startswith("form:village"):
+            continue
+        if cand.rule == "gazetteer:short" and len(cand.divisions) > 1:
+            continue
+        share = 1.0 / len(cand.divisions)
+        votes = by_text.setdefault(cand.text, Counter())
+        for division in cand.divisions:
+            votes[division.code] += share
             for ancestor in gazetteer.ancestors(division.code):
-                context["child:" + ancestor.code] += 1
-    for cand in candidates:
-        if cand.rule == "gazetteer:short" and len(cand.divisions) == 1:
-            division = cand.divisions[0]
-            if LEVEL_RANK[division.level] <= 1:
-                context[division.code] += 1
+                votes["child:" + ancestor.code] += share
+    for votes in by_text.values():
+        context.update(votes)
     resolved: list[Resolved] = []
     for cand in candidates:
         if cand.rule == "zone:abbreviation":
             continue
-        division = _choose(cand, context, gazetteer, why)
-        if division is None and cand.rule != "form:village":
+        division = _choose(cand, context, by_text.get(cand.text, Counter()), gazetteer, why)
+        if division is None and not cand.rule.startswith("form:village"):
             continue
         resolved.append(Resolved(cand, division))
     # zone abbreviations resolve to a zone of a city the article names
-    cities = [c for c, n in context.most_common() if not c.startswith("child:")]
     for cand in candidates:
         if cand.rule != "zone:abbreviation":
             continue
-        zone = _zone_for(cand.text, cities, gazetteer)
+        zone = _zone_for(cand.text, context, gazetteer)
         if zone is not None:
             why.append(f"{cand.text}@{cand.start}: zone abbreviation → {zone.name} ({zone.code})")
             resolved.append(Resolved(cand, zone))
@@ -182,41 +241,51 @@ def resolve(
 
 
 def _choose(
-    cand: Candidate, context: Counter[str], gazetteer: Gazetteer, why: list[str]
+    cand: Candidate, context: Counter[str], own: Counter[str], gazetteer: Gazetteer,
+    why: list[str],
 ) -> Division | None:
     options = cand.divisions
     if not options:
         return None
     scored = sorted(
-        options, key=lambda d: (-_support(d, context, gazetteer), LEVEL_RANK[d.level], d.code)
+        options,
+        key=lambda d: (-_support(d, context, own, gazetteer), LEVEL_RANK[d.level], d.code),
     )
     best = scored[0]
-    support = _support(best, context, gazetteer)
-    if cand.rule == "gazetteer:short":
-        # a short form stands for a place only where the article supports it, or for the
-        # higher levels (province, city, county) where the form is distinctive
-        own = context.get(best.code, 0) + context.get("child:" + best.code, 0)
-        if support == 0 and own == 0 and LEVEL_RANK[best.level] >= 2:
+    support = _support(best, context, own, gazetteer)
+    if cand.rule == "gazetteer:short" and LEVEL_RANK[best.level] >= 2:
+        # a county or township short form stands for a place only where the article
+        # supports it below the province (惠民 alone is a word, not 惠民街道)
+        local = sum(
+            context.get(a.code, 0) for a in gazetteer.ancestors(best.code)
+            if a.level is not Level.PROVINCE
+        ) + context.get("child:" + best.code, 0)
+        if local == 0 and context.get(best.code, 0) - own.get(best.code, 0) <= 0:
             return None
     if len(options) > 1:
         why.append(
             f"{cand.text}@{cand.start}: {len(options)} divisions named so; chose {best.name} "
-            f"({best.code}) with context support {support}"
+            f"({best.code}) with context support {support:.1f}"
         )
     return best
 
 
-def _zone_for(abbreviation: str, cities: list[str], gazetteer: Gazetteer) -> Division | None:
-    endings = ZONE_ABBREVIATIONS[abbreviation]
-    for code in cities:
-        division = gazetteer.by_code(code)
-        if division is None:
-            continue
-        chain = [division, *gazetteer.ancestors(code)]
-        for area in chain:
-            for child in gazetteer.children(area.code):
-                if child.level is Level.ZONE and child.name.endswith(endings):
-                    return child
+def _zone_for(abbreviation: str, context: Counter[str], gazetteer: Gazetteer) -> Division | None:
+    """The zone of the most-named city of the article that the abbreviation can stand for."""
+    cities = sorted(
+        (
+            code for code in context
+            if not code.startswith("child:")
+            and (d := gazetteer.by_code(code)) is not None and d.level is Level.CITY
+        ),
+        key=lambda c: (-(context[c] + context.get("child:" + c, 0)), c),
+    )
+    for ending in ZONE_ABBREVIATIONS[abbreviation]:
+        for code in cities:
+            zones = [z for z in gazetteer.children(code)
+                     if z.level is Level.ZONE and z.name.endswith(ending)]
+            if zones:
+                return min(zones, key=lambda z: (len(z.name), z.code))
     return None
 
 

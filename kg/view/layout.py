@@ -13,8 +13,9 @@ from collections import defaultdict
 
 from kg.view.data import ViewData
 
-SPACING = 70.0  # distance between neighbouring leaves, in vis-network units
+SPACING = 90.0  # distance between neighbouring leaves, in vis-network units
 GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+LONERS = "\0loners"  # a virtual root holding the entities related to nothing shown
 
 #: relations that hang an entity from another, in order of preference, by entity type
 ANCHORS = {
@@ -64,6 +65,10 @@ def balloon(keep: list[str], anchor: dict[str, str]) -> dict[str, tuple[float, f
         if iri in anchor:
             children[anchor[iri]].append(iri)
     roots = [iri for iri in keep if iri not in anchor]
+    singles = [iri for iri in roots if not children[iri]]
+    if len(singles) > 1:  # entities on their own: one sunflower disc, not a long row
+        roots = [iri for iri in roots if children[iri]] + [LONERS]
+        children[LONERS] = singles
     # post-order without recursion: radius of each subtree and its children's offsets
     radius: dict[str, float] = {}
     offsets: dict[str, list[tuple[str, float, float]]] = {}
@@ -107,6 +112,7 @@ def balloon(keep: list[str], anchor: dict[str, str]) -> dict[str, tuple[float, f
             for child, dx, dy in offsets[node]:
                 positions[child] = (x + dx, y + dy)
                 stack.append(child)
+    positions.pop(LONERS, None)
     return positions
 
 

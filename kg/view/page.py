@@ -8,6 +8,8 @@ element or start markup; the page script only ever puts those strings into the D
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
 import re
@@ -48,9 +50,15 @@ def _asset(package: str, name: str) -> str:
 
 def vis_assets() -> tuple[str, str]:
     """vis-network 9.1.2 (JS, CSS) as shipped inside the pyvis package."""
-    js = _asset("pyvis", f"{VIS_DIR}/vis-network.min.js").replace("</", "<\\/")
-    css = _asset("pyvis", f"{VIS_DIR}/vis-network.css").replace("</", "<\\/")
-    return js, css
+    js = _asset("pyvis", f"{VIS_DIR}/vis-network.min.js")
+    css = _asset("pyvis", f"{VIS_DIR}/vis-network.css")
+    return _inert(js, "script"), _inert(css, "style")
+
+
+def _inert(code: str, tag: str) -> str:
+    """Code that cannot close the element it is inlined in (``</script`` never occurs in
+    these files; if a future version had one, inside a JS string, ``<\\/`` means the same)."""
+    return re.sub(f"</({tag})", r"<\\/\1", code, flags=re.IGNORECASE)
 
 
 def _chain(data: ViewData, start: str | None, index: dict[str, int],
@@ -147,10 +155,15 @@ def assemble(data_json: str, title: str, height: str = "100vh") -> str:
         "TITLE": _escape_text(title),
         "VIS_CSS": css,
         "VIS_JS": js,
-        "CSS": _asset("kg", "static/view.css").replace("</", "<\\/"),
-        "JS": _asset("kg", "static/view.js").replace("</", "<\\/"),
+        "CSS": _inert(_asset("kg", "static/view.css"), "style"),
+        "JS": _inert(_asset("kg", "static/view.js"), "script"),
         "DATA": data_json,
         "HEIGHT": _escape_text(height),
     }
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(parts[k].encode()).digest()).decode()}'"
+                      for k in ("VIS_JS", "JS"))
+    # nothing may load from anywhere; only the page's own two scripts may run
+    parts["CSP"] = (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
+                    "img-src data:; font-src data:")
     template = _asset("kg", "static/view.html")
     return re.sub(r"@@KG_([A-Z_]+)@@", lambda m: parts[m.group(1)], template)
