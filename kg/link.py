@@ -26,70 +26,85 @@ def key_part(text: str) -> str:
 
 def parent_of(division: Division, gazetteer: Gazetteer) -> Division | None:
     ancestors = gazetteer.ancestors(division.code)
-    return ancestors[0] if ancestors else None
+    if ancestors:
+        return ancestors[0]
+    return gazetteer.by_code(division.parent_code) if division.parent_code else None
+
+
+def _district_parent(
+    division: Division, mentioned: set[str], gazetteer: Gazetteer
+) -> Division | None:
+    """The gazetteer parent, or a functional zone holding the division when the article
+    names that zone (皇冠街道 → 威海经济技术开发区 rather than 环翠区)."""
+    for zone in gazetteer.zones_of(division.code):
+        if zone.code in mentioned:
+            return zone
+    return parent_of(division, gazetteer)
 
 
 def district_entities(
-    resolved: list[Resolved], mentions: list[Mention], gazetteer: Gazetteer, home: tuple[Division, ...]
-) -> tuple[list[Entity], dict[int, str], dict[int, Division]]:
-    """Group District mentions by division; villages by name, attached to a place the text
-    puts right before them or, failing that, to a gazetteer village under a place of the
-    article. Returns the entities, mention start → entity key, and key → division."""
-    groups: dict[str, list[tuple[Resolved, Mention]]] = defaultdict(list)
-    info: dict[str, tuple[str, str, str, Level, str, list[str]]] = {}
+    resolved: list[Resolved], mentions: list[Mention], gazetteer: Gazetteer,
+    home: tuple[Division, ...],
+) -> list[Entity]:
+    """Group District mentions by division; villages (社区/村) by name, attached to the place
+    written right before one of their mentions or, failing that, to the only gazetteer
+    village of that name inside a place of the article."""
+    mentioned = {r.division.code for r in resolved if r.division is not None}
     by_end = {r.candidate.end: r for r in resolved if r.division is not None}
-    home_codes = {d.code for d in home}
-    start_to_key: dict[int, str] = {}
-    division_of_key: dict[str, Division] = {}
+    places = [r.division for r in resolved
+              if r.division is not None and r.division.level is not Level.VILLAGE]
+    village_parent: dict[str, tuple[Division, str]] = {}
+    for item in resolved:
+        if item.division is not None and item.division.level is not Level.VILLAGE:
+            continue
+        name = item.candidate.name or item.candidate.text
+        before = by_end.get(item.candidate.start)
+        if before is not None and before.division is not None and name not in village_parent:
+            village_parent[name] = (before.division,
+                                    f"{name}: parent {before.division.name} written right before it")
+    for item in resolved:
+        name = item.candidate.name or item.candidate.text
+        if name in village_parent or (item.division and item.division.level is not Level.VILLAGE):
+            continue
+        options = [
+            v for v in item.candidate.divisions
+            if any(gazetteer.is_within(v.code, p.code) for p in [*places, *home]
+                   if p.level in (Level.TOWNSHIP, Level.COUNTY, Level.ZONE))
+        ]
+        towns = {v.parent_code for v in options}
+        if len(towns) == 1:
+            parent = gazetteer.by_code(towns.pop())
+            if parent is not None:
+                village_parent[name] = (
+                    parent, f"{name}: the gazetteer's only {name} inside a place of the article")
+    groups: dict[str, list[Mention]] = defaultdict(list)
+    info: dict[str, tuple[str, str, Division | None, Level, tuple[str, ...]]] = {}
     for item, mention in zip(resolved, mentions, strict=True):
         division = item.division
-        why: list[str] = []
         if division is not None and division.level is not Level.VILLAGE:
-            key = f"district/{division.code}"
-            parent = parent_of(division, gazetteer)
-            info.setdefault(
-                key,
-                (division.name, division.code, parent.name if parent else "", division.level,
-                 f"district/{parent.code}" if parent else "", why),
-            )
-            division_of_key[key] = division
+            key = f"district/{key_part(division.code)}"
+            parent = _district_parent(division, mentioned, gazetteer)
+            known = gazetteer.by_code(division.code) is not None
+            info.setdefault(key, (division.name, division.code if known else "", parent,
+                                  division.level, () if known else (
+                                      f"{division.name}: a zone named by the text, not in the gazetteer",)))
         else:
-            name = item.candidate.text
-            before = by_end.get(item.candidate.start)
-            parent_div: Division | None = None
-            if before is not None and before.division is not None:
-                parent_div = before.division
-                why.append(f"{name}: parent {parent_div.name} written right before it")
-            elif item.candidate.divisions:
-                options = [
-                    v for v in item.candidate.divisions
-                    if any(gazetteer.is_within(v.code, h) for h in home_codes)
-                    or any(gazetteer.is_within(v.code, r.division.code) for r in resolved
-                           if r.division is not None and r.division.level is Level.TOWNSHIP)
-                ]
-                if len(options) == 1:
-                    village = options[0]
-                    parent_div = gazetteer.by_code(village.parent_code)
-                    why.append(f"{name}: the only gazetteer village of that name in the article's area")
-            anchor = parent_div.code if parent_div else (next(iter(home)).code if home else "cn")
+            name = item.candidate.name or item.candidate.text
+            parent, reason = village_parent.get(name, (None, f"{name}: no parent certain"))
+            anchor = parent.code if parent else (home[0].code if home else "cn")
             key = f"district/{anchor}/{key_part(name)}"
-            info.setdefault(
-                key,
-                (name, "", parent_div.name if parent_div else "", Level.VILLAGE,
-                 f"district/{parent_div.code}" if parent_div else "", why),
-            )
-        groups[key].append((item, mention))
-        start_to_key[mention.start] = key
+            info.setdefault(key, (name, "", parent, Level.VILLAGE, (reason,)))
+        groups[key].append(mention)
     entities = []
-    for key, members in groups.items():
-        label, code, parent, level, parent_key, why = info[key]
-        mentions_of = tuple(m for _, m in members)
+    for key, mentions_of in groups.items():
+        label, code, parent, level, why = info[key]
         aliases = tuple(sorted({m.text for m in mentions_of} - {label}))
         entities.append(
-            Entity(key, EntityType.DISTRICT, label, mentions_of, aliases, parent, parent_key,
-                   code, level, why=tuple(why))
+            Entity(key, EntityType.DISTRICT, label, tuple(mentions_of), aliases,
+                   parent.name if parent else "", f"district/{parent.code}" if parent else "",
+                   code, level, why=why)
         )
-    return entities, start_to_key, division_of_key
+    return entities
 
 
 NATIONAL_HEADS = ("部", "总局", "署")

@@ -43,7 +43,9 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     candidates = districts.find_candidates(scan, gazetteer)
     resolved, district_why = districts.resolve(candidates, gazetteer)
     asides = tuple((a.start, a.end) for a in document.asides)
-    home = districts.home_areas(resolved, gazetteer, asides)
+    home = districts.home_areas(resolved, gazetteer, asides, document.text)
+    resolved, zone_why = districts.resolve_zone_words(candidates, resolved, home, gazetteer)
+    district_why += zone_why
     district_at: dict[int, Division] = {
         r.candidate.start: r.division for r in resolved if r.division is not None
     }
@@ -116,9 +118,7 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     facility_mentions = with_sentence(facilities.to_mentions(facility_spans))
     program_mentions = with_sentence(programs.to_mentions(program_spans))
 
-    district_list, start_to_key, _ = district_entities(
-        kept_resolved, district_mentions, gazetteer, home
-    )
+    district_list = district_entities(kept_resolved, district_mentions, gazetteer, home)
     locality = Locality(
         document.text,
         [(r.candidate.start, r.candidate.end, r.division) for r in kept_resolved

@@ -20,6 +20,7 @@ import html
 import json
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -238,6 +239,8 @@ def serve(source: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 8
               "can read the graph", file=sys.stderr)
     print(f"  query page  {server.url}\n  endpoint    {server.url}sparql\n"
           f"  view        {server.url}view\nCtrl-C stops.", flush=True)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)  # stop the workers on `kill` too
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -245,6 +248,10 @@ def serve(source: str | os.PathLike[str], host: str = "127.0.0.1", port: int = 8
     finally:
         server.server_close()
         server.pool.close()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def page(server: SparqlServer) -> bytes:

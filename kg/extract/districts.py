@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kg.extract.scan import Scan, name_token
 from kg.gazetteer import Division, Gazetteer
@@ -36,9 +36,10 @@ ZONE_ABBREVIATIONS = {
     "经区": ("经济技术开发区",),
 }
 VILLAGE_FORM = re.compile(
-    r"([\u4e00-\u9fff]{2,7}?)(社区|(?<![乡农])村(?!社区|委会|民|庄|镇|级|里|落|干部|医|小组|务))"
+    r"([\u4e00-\u9fff]{2,7}?)(社区居委会|居委会|社区|村委会|(?<![乡农])村(?!社区|委会|民|庄|镇|级|里|落|干部|医|小组|务))"
 )
 GENERIC_VILLAGE_WORDS = {
+    "城镇", "新时代", "行政", "居家", "精神障碍", "医养", "康养", "乡镇", "街道",
     "城乡", "乡村", "农村", "新农村", "未来", "和谐", "美丽", "各个", "所在", "辖区", "周边", "全国",
     "城市", "老旧", "示范", "试点", "智慧", "文明", "平安", "幸福", "健康", "友好", "绿色", "数字",
     "小区", "居民", "安置", "搬迁", "全体", "每个", "所有", "多个", "部分", "其他", "有关", "相关",
@@ -53,12 +54,14 @@ class Candidate:
     text: str
     divisions: tuple[Division, ...]
     rule: str
+    name: str = ""  # the name when it differs from the text (头堡村委会 → 头堡村)
 
 
 def _is_zone_name(name: str) -> bool:
     return name.endswith(("开发区", "高新区", "新区", "保税区", "园区"))
 
 
+ZONE_WORD = re.compile("|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)))
 #: what follows a place name when it names a road, not the place (珠海路, 上海街)
 ROAD_AFTER = ("路", "街", "巷", "大道", "大街", "胡同", "弄")
 #: full division names that are ordinary words in news text
@@ -80,12 +83,15 @@ def find_candidates(scan: Scan, gazetteer: Gazetteer) -> list[Candidate]:
         if full:
             found.append(Candidate(token.start, token.end, word, full, "gazetteer:name"))
             continue
-        if word in ZONE_ABBREVIATIONS:
-            found.append(Candidate(token.start, token.end, word, (), "zone:abbreviation"))
-            continue
         short = gazetteer.by_short(word)
         if short:
             found.append(Candidate(token.start, token.end, word, short, "gazetteer:short"))
+    taken = {(c.start, c.end) for c in found}
+    for match in ZONE_WORD.finditer(text):
+        start, end = match.span()
+        if scan.is_boundary(start) and scan.is_boundary(end) and (start, end) not in taken:
+            found = [c for c in found if not (start <= c.start and c.end <= end)]
+            found.append(Candidate(start, end, match.group(0), (), "zone:abbreviation"))
     villages = _village_candidates(scan, gazetteer, found)
     # a short form inside a village name is part of that name (红丰西塘社区 is not 西塘镇)
     found = [
@@ -112,8 +118,9 @@ def _village_candidates(
     for match in VILLAGE_FORM.finditer(text):
         end = match.end()
         suffix_start = match.start(2)
-        if not scan.is_boundary(end) and not text.startswith(("委会", "民委员会"), end):
+        if not scan.is_boundary(end):
             continue
+        name_suffix = {"村委会": "村", "居委会": "社区", "社区居委会": "社区"}.get(match.group(2))
         # stems from the longest (up to 7 characters, over whole tokens) to the shortest
         pieces: list[tuple[int, str]] = []  # (start, tag of the token)
         start = suffix_start
@@ -128,12 +135,15 @@ def _village_candidates(
                 break
             word = scan.tokens[index].text
             if (suffix_start - scan.tokens[index].start > 7 or word in lex.boundary
-                    or word in lex.pronouns or word in ("社区", "村")
+                    or word in lex.pronouns or word.endswith(("社区", "委会"))
+                    or (word.endswith("村") and len(word) > 1)
                     or not all("\u4e00" <= ch <= "\u9fff" for ch in word)):
                 break
             start = scan.tokens[index].start
             pieces.append((start, word_tag(word) or ""))
         chosen = _choose_stem(text, pieces, suffix_start, end, ends, gazetteer)
+        if chosen is not None and name_suffix:
+            chosen = replace(chosen, name=text[chosen.start:suffix_start] + name_suffix)
         if chosen is not None:
             out.append(chosen)
     return out
@@ -146,11 +156,16 @@ def _choose_stem(
     """The longest stem the gazetteer knows, else the whole stem right after a known place,
     else the longest stem made only of name-like words."""
     stems = [(s, text[s:suffix_start]) for s, _tag in reversed(pieces)]
+    if stems and not _stem_ok(stems[0][1]):
+        return None  # 新时代社区: the whole stem is generic, so is every part of it
     stems = [(s, stem) for s, stem in stems if len(stem) >= 2 and _stem_ok(stem)]
     if stems and stems[0][0] in ends:
         s = stems[0][0]
         villages = gazetteer.villages_named(text[s:end])
         return Candidate(s, end, text[s:end], villages, "form:village:after-place")
+    # a stem that is itself a place (杭州|社区嵌入式…) is that place, not a village name
+    stems = [(s, stem) for s, stem in stems
+             if not gazetteer.by_name(stem) and not gazetteer.by_short(stem)]
     for s, _stem in stems:
         villages = gazetteer.villages_named(text[s:end])
         if villages:
@@ -228,16 +243,74 @@ def resolve(
         if division is None and not cand.rule.startswith("form:village"):
             continue
         resolved.append(Resolved(cand, division))
-    # zone abbreviations resolve to a zone of a city the article names
+    # zone words: with a place before them (百步|经济开发区, 净月|高新区) they name that
+    # place's zone; alone (经开区) a zone of the city the article names most
+    placed_before = {r.candidate.end: r for r in resolved if r.division is not None}
     for cand in candidates:
         if cand.rule != "zone:abbreviation":
             continue
-        zone = _zone_for(cand.text, context, gazetteer)
-        if zone is not None:
-            why.append(f"{cand.text}@{cand.start}: zone abbreviation → {zone.name} ({zone.code})")
-            resolved.append(Resolved(cand, zone))
+        before = placed_before.get(cand.start)
+        if before is not None and before.division is not None:
+            zone = _zone_of_place(before, cand, gazetteer)
+            whole = Candidate(before.candidate.start, cand.end,
+                              before.candidate.text + cand.text, (zone,), "zone:place+zone-word")
+            why.append(f"{whole.text}@{whole.start}: {before.candidate.text} + {cand.text} "
+                       f"→ {zone.name} ({zone.code})")
+            resolved.remove(before)
+            resolved.append(Resolved(whole, zone))
+            continue
     resolved.sort(key=lambda r: (r.candidate.start, -r.candidate.end))
     return resolved, why
+
+
+def resolve_zone_words(
+    candidates: list[Candidate], resolved: list[Resolved], home: tuple[Division, ...],
+    gazetteer: Gazetteer,
+) -> tuple[list[Resolved], list[str]]:
+    """A zone word alone (经开区, 开发区) names the development zone of the article's home city."""
+    covered = [(r.candidate.start, r.candidate.end) for r in resolved]
+    out, why = [], []
+    city = next((h for h in home if h.level is Level.CITY), None)
+    for cand in candidates:
+        if cand.rule != "zone:abbreviation" or city is None:
+            continue
+        if any(s <= cand.start and cand.end <= e for s, e in covered):
+            continue
+        zone = _zone_for(cand.text, city, gazetteer)
+        if zone is not None:
+            why.append(f"{cand.text}@{cand.start}: zone word → {zone.name} of the home city")
+            out.append(Resolved(cand, zone))
+    return sorted([*resolved, *out], key=lambda r: (r.candidate.start, -r.candidate.end)), why
+
+
+#: the full form of each zone word, for names made from a place + zone word
+ZONE_FULL = {
+    "经开区": "经济技术开发区", "经济开发区": "经济开发区", "开发区": "开发区",
+    "高新区": "高新技术产业开发区", "综保区": "综合保税区", "综合保税区": "综合保税区",
+    "经区": "经济技术开发区",
+}
+
+
+def _zone_of_place(before: Resolved, zone_word: Candidate, gazetteer: Gazetteer) -> Division:
+    """The gazetteer zone that ``before`` + ``zone_word`` names, or a zone made from them
+    (百步经济开发区, parent 海盐县; 绍兴综保区 → 绍兴综合保税区, parent 绍兴市)."""
+    place = before.division
+    assert place is not None
+    written = before.candidate.text
+    area = place if place.level in (Level.CITY, Level.COUNTY, Level.PROVINCE) else None
+    if area is None:
+        ancestors = gazetteer.ancestors(place.code)
+        area = ancestors[0] if ancestors else place
+    pool = list(gazetteer.children(area.code))
+    endings = ZONE_ABBREVIATIONS[zone_word.text]
+    city = area if area.level is Level.CITY else next(
+        (a for a in gazetteer.ancestors(area.code) if a.level is Level.CITY), area)
+    for zone in [*pool, *gazetteer.children(city.code)]:
+        if zone.level is Level.ZONE and (written in zone.name or written in zone.short) and \
+                zone.name.endswith(endings):
+            return zone
+    name = written + ZONE_FULL[zone_word.text]
+    return Division(f"{area.code}-{name}", name, Level.ZONE, area.code, False, ())
 
 
 def _choose(
@@ -254,13 +327,19 @@ def _choose(
     best = scored[0]
     support = _support(best, context, own, gazetteer)
     if cand.rule == "gazetteer:short" and LEVEL_RANK[best.level] >= 2:
-        # a county or township short form stands for a place only where the article
-        # supports it below the province (惠民 alone is a word, not 惠民街道)
-        local = sum(
-            context.get(a.code, 0) for a in gazetteer.ancestors(best.code)
-            if a.level is not Level.PROVINCE
-        ) + context.get("child:" + best.code, 0)
-        if local == 0 and context.get(best.code, 0) - own.get(best.code, 0) <= 0:
+        # a county short form stands for a place only where the article supports it below
+        # the province; a township short form only where its county, a sibling or a place
+        # inside it is named (惠民 alone is a word, not 惠民街道)
+        ancestors = gazetteer.ancestors(best.code)
+        if best.level is Level.TOWNSHIP:
+            parent = ancestors[0].code if ancestors else ""
+            local = (context.get(parent, 0)
+                     + max(0.0, context.get("child:" + parent, 0) - own.get("child:" + parent, 0))
+                     + context.get("child:" + best.code, 0))
+        else:
+            local = sum(context.get(a.code, 0) for a in ancestors
+                        if a.level is not Level.PROVINCE) + context.get("child:" + best.code, 0)
+        if local <= 0 and context.get(best.code, 0) - own.get(best.code, 0) <= 0:
             return None
     if len(options) > 1:
         why.append(
@@ -270,69 +349,73 @@ def _choose(
     return best
 
 
-def _zone_for(abbreviation: str, context: Counter[str], gazetteer: Gazetteer) -> Division | None:
-    """The zone of the most-named city of the article that the abbreviation can stand for."""
-    cities = sorted(
-        (
-            code for code in context
-            if not code.startswith("child:")
-            and (d := gazetteer.by_code(code)) is not None and d.level is Level.CITY
-        ),
-        key=lambda c: (-(context[c] + context.get("child:" + c, 0)), c),
-    )
-    for ending in ZONE_ABBREVIATIONS[abbreviation]:
-        for code in cities:
-            zones = [z for z in gazetteer.children(code)
-                     if z.level is Level.ZONE and z.name.endswith(ending)]
-            if zones:
-                return min(zones, key=lambda z: (len(z.name), z.code))
-    return None
+def _zone_for(abbreviation: str, city: Division, gazetteer: Gazetteer) -> Division | None:
+    """The city's zone that the word can stand for; for 经开区/开发区 one the gazetteer does
+    not list is named after the city (青岛经济技术开发区)."""
+    for ending in ZONE_ABBREVIATIONS[abbreviation][:2]:
+        zones = [z for z in gazetteer.children(city.code)
+                 if z.level is Level.ZONE and z.name.endswith(ending)]
+        if zones:
+            return min(zones, key=lambda z: (len(z.name), z.code))
+    if abbreviation not in ("经开区", "开发区", "经区"):
+        return None
+    name = city.name.removesuffix("市") + "经济技术开发区"
+    return Division(f"{city.code}-{name}", name, Level.ZONE, city.code, False, ())
+
+
+def chain_of(division: Division, gazetteer: Gazetteer) -> list[Division]:
+    """The division and its ancestors up to the province (also for zones the text made)."""
+    ancestors = gazetteer.ancestors(division.code)
+    if not ancestors and division.parent_code:
+        parent = gazetteer.by_code(division.parent_code)
+        if parent is not None:
+            ancestors = (parent, *gazetteer.ancestors(parent.code))
+    return [division, *ancestors]
 
 
 def home_areas(
-    resolved: list[Resolved], gazetteer: Gazetteer, asides: tuple[tuple[int, int], ...] = ()
+    resolved: list[Resolved], gazetteer: Gazetteer, asides: tuple[tuple[int, int], ...] = (),
+    text: str = "",
 ) -> tuple[Division, ...]:
     """The article's own areas, most specific first (e.g. 钱塘区, 杭州市, 浙江省).
 
-    Each mention votes for its division's county-level (or zone) ancestor and its city;
-    the first lines (title, lead) count double.
+    Each mention votes for its county-level (or zone) area, its city and its province; a
+    paragraph votes at most once for an area (a spam line repeating 聊城 twenty times is one
+    vote), the first paragraphs count double, and asides do not vote.
     """
     votes: Counter[str] = Counter()
+    levels: dict[str, Division] = {}
+    seen: set[tuple[int, str]] = set()
     for item in resolved:
         division = item.division
-        if division is None or any(a <= item.candidate.start < b for a, b in asides):
+        start = item.candidate.start
+        if division is None or any(a <= start < b for a, b in asides):
             continue
-        weight = 2 if item.candidate.start < 300 else 1
-        chain = [division, *gazetteer.ancestors(division.code)]
-        for area in chain:
-            if area.level in (Level.COUNTY, Level.ZONE, Level.CITY, Level.PROVINCE):
-                votes[area.code] += weight
+        paragraph = text.count("\n", 0, start) if text else start
+        weight = 2 if start < 300 else 1
+        for area in chain_of(division, gazetteer):
+            if area.level not in (Level.COUNTY, Level.ZONE, Level.CITY, Level.PROVINCE):
+                continue
+            if (paragraph, area.code) in seen:
+                continue
+            seen.add((paragraph, area.code))
+            votes[area.code] += weight
+            levels[area.code] = area
     if not votes:
         return ()
-    # the most specific area that holds most of the votes
-    best_city = max(
-        (c for c in votes if gazetteer.by_code(c).level is Level.CITY),  # type: ignore[union-attr]
-        key=lambda c: (votes[c], c),
-        default=None,
-    )
+    best_city = max((c for c in votes if levels[c].level is Level.CITY),
+                    key=lambda c: (votes[c], c), default=None)
     best_county = max(
-        (
-            c
-            for c in votes
-            if gazetteer.by_code(c).level in (Level.COUNTY, Level.ZONE)  # type: ignore[union-attr]
-            and (best_city is None or gazetteer.is_within(c, best_city))
-        ),
-        key=lambda c: (votes[c], c),
-        default=None,
+        (c for c in votes if levels[c].level in (Level.COUNTY, Level.ZONE)
+         and (best_city is None or best_city in {a.code for a in chain_of(levels[c], gazetteer)})),
+        key=lambda c: (votes[c], c), default=None,
     )
     home: list[Division] = []
     if best_county is not None and (best_city is None or votes[best_county] * 2 >= votes[best_city]):
-        home.append(gazetteer.by_code(best_county))  # type: ignore[arg-type]
+        home.append(levels[best_county])
     top = best_city or max(votes, key=lambda c: (votes[c], c))
-    division = gazetteer.by_code(top)
-    if division is not None:
-        home.append(division)
-        home.extend(a for a in gazetteer.ancestors(division.code) if a.level is Level.PROVINCE)
+    home.extend(a for a in chain_of(levels[top], gazetteer)
+                if a.level in (Level.CITY, Level.PROVINCE))
     return tuple(dict.fromkeys(home))
 
 
@@ -340,7 +423,7 @@ def to_mentions(resolved: list[Resolved]) -> list[Mention]:
     mentions = []
     for item in resolved:
         cand = item.candidate
-        name = item.division.name if item.division else cand.text
+        name = item.division.name if item.division else (cand.name or cand.text)
         code = item.division.code if item.division else ""
         mentions.append(
             Mention(cand.start, cand.end, cand.text, EntityType.DISTRICT, cand.rule, name, code)

@@ -64,7 +64,6 @@
     tip += "\n提及 " + n.m + " 次 · 关系 " + n.d + " 条";
     return {
       id: i, label: n.l, x: n.x, y: n.y, size: n.s, shape: t.shape, title: tip,
-      font: { size: Math.round(12 + Math.max(0, n.s - 16) * 1.2) },
       color: { background: c, border: "#33415c", highlight: { background: c, border: "#111" },
                hover: { background: c, border: "#111" } }
     };
@@ -99,6 +98,33 @@
     window.kgReady = performance.now();
     document.documentElement.setAttribute("data-kg-ready", "1");
     if (D.focus >= 0) focusNode(D.focus, false);
+  });
+
+  /* when zoomed out too far for vis-network's labels, the busiest entities keep theirs */
+  var HUB_LABEL_PX = 13, HUBS = N.map(function (n, i) { return i; })
+    .sort(function (a, b) { return (N[b].m + N[b].d) - (N[a].m + N[a].d) || a - b; })
+    .slice(0, 40);
+  network.on("afterDrawing", function (ctx) {
+    var scale = network.getScale();
+    if (14 * scale >= 6) return;
+    var pos = network.getPositions(HUBS), px = HUB_LABEL_PX / scale, placed = [];
+    ctx.save();
+    ctx.font = px + "px " + FONT;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    ctx.lineWidth = 3 / scale;
+    ctx.strokeStyle = "rgba(255,255,255,0.9)";
+    ctx.fillStyle = "#1f2933";
+    HUBS.forEach(function (i) {
+      if (!visible[i] || !pos[i]) return;
+      var w = ctx.measureText(N[i].l).width, x = pos[i].x, y = pos[i].y + N[i].s + 3 / scale;
+      var box = [x - w / 2, y, x + w / 2, y + px * 1.2];
+      if (placed.some(function (b) { return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]; })) return;
+      placed.push(box);
+      ctx.strokeText(N[i].l, x, y);
+      ctx.fillText(N[i].l, x, y);
+    });
+    ctx.restore();
   });
 
   /* side panel --------------------------------------------------------------------------- */
