@@ -184,7 +184,7 @@ def test_show_returns_an_iframe_with_the_page_in_srcdoc():
     markup = shown._repr_html_() if hasattr(shown, "_repr_html_") else shown.data
     if not isinstance(markup, str):
         markup = shown.data
-    assert markup.startswith("<iframe srcdoc=\"") and 'height:404px' in markup
+    assert markup.startswith('<div class="kg-view"><iframe srcdoc="') and 'height:404px' in markup
     assert IMG not in markup and "&lt;!DOCTYPE html&gt;" in markup
 
 
@@ -312,9 +312,7 @@ def test_hovering_and_clicking_every_node_raises_no_error(browser, pages):
     view = Page(browser, pages["seed"])
     count = view.js("() => kgView.data.nodes.length")
     for i in range(count):
-        x, y = view.point(i)
-        view.page.mouse.move(x, y)
-        view.page.mouse.click(x, y)
+        view.page.mouse.click(*view.point(i))  # moves there first: hover, then click
     view.page.wait_for_timeout(300)
     assert view.errors == [] and view.requests == []
     assert view.page.locator("#kg-details h2").count() == 1

@@ -1,5 +1,14 @@
-"""Program mentions: quoted and 《》 names (with the category word after the quote), and
-unquoted names ending in 行动/工程/项目/计划/试点 when the words before them form a name.
+"""Program mentions.
+
+- Quoted names (“智养钱塘”, 「…」) and book titles (《…办法》), kept when the text treats them
+  as names: a category word after the quote (“公共卫生进位”行动), a category word inside
+  (“健康长寿码”), a trigger verb earlier in the clause (实施“微爱童行”“石榴花开”), or a list of
+  them followed by 等…项目/活动. Slogans, idioms, enumerations and evaluations are not names.
+- Unquoted names ending in 行动/工程/项目/计划/试点 after a trigger verb or a list separator
+  (实施乡村阳光共富工程), and whole lines that are such a name (bulletins listing projects).
+
+The canonical name keeps a strong category word written after the quote (公共卫生进位行动) and
+drops a weak one (智养钱塘 for “智养钱塘”项目); the longer form stays a mention.
 """
 
 from __future__ import annotations
@@ -8,23 +17,34 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from kg.extract.scan import Scan
+from kg.extract.scan import Scan, name_start
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
+from kg.text import word_tag
 
 QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』\n]{2,30})[”\"」』]")
 BOOK = re.compile(r"《([^《》\n]{2,40})》")
-#: what a title in 《》 is when it is a publication, not a policy or program
-PUBLICATION_ENDS = ("报", "日报", "晚报", "杂志", "周刊", "新闻", "联播", "节目", "专栏", "网")
-#: words after a quoted name that show it is the name of something run or carried out
-NAME_CUES = ("品牌", "系列", "模式", "工作法", "机制", "平台", "小程序", "专项", "主题", "创建")
-#: words before a quoted string that show a program follows
+#: category words that make part of the name when written right after the quote
+STRONG = ("行动计划", "大行动", "专项行动", "行动", "工程", "计划", "试点", "办法", "方案", "码",
+          "规划", "条例", "规定", "意见", "规范", "细则", "项目")
+#: words after a quote that show it names something run or carried out
+NAME_CUES = ("品牌", "系列", "模式", "工作法", "机制", "平台", "小程序", "专项", "主题", "创建",
+             "应用", "服务", "活动", "改革", "行动", "工程", "项目", "计划", "试点")
+#: verbs that, earlier in the clause, show the quoted strings are programs
 TRIGGERS = (
     "开展", "实施", "推进", "启动", "打造", "推出", "创建", "深化", "落实", "推行", "开通", "举办",
-    "建设", "参与", "入选", "获评", "构建", "探索", "持续", "全面", "围绕", "依托", "通过", "以",
-    "深入", "积极", "扎实", "聚焦", "助力", "上线", "发布", "印发", "出台", "制定", "争创", "承办",
+    "参与", "入选", "获评", "构建", "探索", "依托", "上线", "发布", "印发", "出台", "制定", "争创",
+    "承办", "协办", "主办", "创办", "推动", "做好", "开设", "组织", "策划", "启用", "建立", "形成",
 )  # fmt: skip
-SPEECH = re.compile(r"[，,。！？!?：:；;…]")
+#: endings of quoted evaluations, not names (钱塘样板, 杭州经验)
+EVALUATIONS = ("样板", "经验", "模式", "文章", "名片", "标杆", "典范", "高地", "目标", "理念",
+               "精神", "作风", "路径", "答卷", "新篇", "底色", "成色")
+#: what a 《》 title is when it is a publication, not a policy or program
+PUBLICATION_ENDS = ("报", "日报", "晚报", "杂志", "周刊", "新闻", "联播", "节目", "专栏", "网", "太空")
+SLOGAN_MARKS = re.compile(r"[、，,。！？!?：:；;…+\-—/|]")
+CLAUSE_BREAK = "，,。！？!?；;\n"
+LIST_TAIL = re.compile(r"^[、和及与]?等?[\u4e00-\u9fff]{0,8}?(活动|项目|品牌|行动|工程|服务|赛事|工作)")
+WHOLE_LINE = re.compile(r"(?m)^([^\s，。,;；:：!！?？“”]{4,40}?(?:项目|工程|行动|计划))$")
 
 
 @dataclass(frozen=True)
@@ -32,98 +52,141 @@ class ProgramSpan:
     start: int
     end: int
     text: str  # surface with quotes
-    name: str  # canonical: without quotes, with the category word
+    name: str  # canonical: without quotes, with a strong category word
     rule: str
 
 
 @cache
 def _category_pattern() -> re.Pattern[str]:
-    lex = lexicon()
-    return re.compile("(?:" + "|".join(map(re.escape, lex.program_categories)) + ")")
+    words = sorted(lexicon().program_categories, key=len, reverse=True)
+    return re.compile("(?:" + "|".join(map(re.escape, words)) + ")")
 
 
 def find_programs(scan: Scan, known_names: set[str]) -> list[ProgramSpan]:
     """``known_names``: District/Agency names already found, which are not programs."""
     lex = lexicon()
+    found = _quoted(scan, lex, known_names)
     text = scan.text
-    categories = _category_pattern()
-    found: list[ProgramSpan] = []
-    for match in QUOTED.finditer(text):
-        inner = match.group(1).strip()
-        if _not_a_name(inner, lex, known_names):
-            continue
-        end = match.end()
-        after = categories.match(text, end)
-        if after and lex.program_categories and _category_ok(scan, after.end()):
-            name = inner + after.group(0)
-            found.append(ProgramSpan(match.start(), after.end(), text[match.start():after.end()],
-                                     name, "quote+category"))
-            continue
-        if categories.fullmatch(inner[-2:]) or inner.endswith(lex.program_categories):
-            found.append(ProgramSpan(match.start(), end, match.group(0), inner, "quote:category-inside"))
-            continue
-        before = text[max(0, match.start() - 8) : match.start()]
-        if any(before.endswith(t) or t in before[-4:] for t in TRIGGERS) or text.startswith(
-            NAME_CUES, end
-        ):
-            found.append(ProgramSpan(match.start(), end, match.group(0), inner, "quote+trigger"))
     for match in BOOK.finditer(text):
         inner = match.group(1).strip()
-        if inner.endswith(PUBLICATION_ENDS) or _not_a_name(inner, lex, known_names, book=True):
+        if inner.endswith(PUBLICATION_ENDS) or inner in known_names or inner in lex.program_not_names:
+            continue
+        if not inner.endswith(lex.program_categories) and not _triggered(text, match.start()):
             continue
         found.append(ProgramSpan(match.start(), match.end(), match.group(0), inner, "book-title"))
-    found.extend(_unquoted(scan, lex, {(s.start, s.end) for s in found}))
+    found.extend(_whole_lines(text, lex))
+    found.extend(_unquoted(scan, lex, [(s.start, s.end) for s in found]))
     return _longest(found)
 
 
-def _category_ok(scan: Scan, end: int) -> bool:
+def _clause_start(text: str, offset: int) -> int:
+    return max(text.rfind(ch, 0, offset) for ch in CLAUSE_BREAK) + 1
+
+
+def _triggered(text: str, offset: int) -> bool:
+    return any(t in text[_clause_start(text, offset) : offset] for t in TRIGGERS)
+
+
+def _quoted(scan: Scan, lex: Lexicon, known: set[str]) -> list[ProgramSpan]:
+    text = scan.text
+    categories = _category_pattern()
+    matches = list(QUOTED.finditer(text))
+    accepted: dict[int, ProgramSpan] = {}
+    weak: dict[int, tuple[str, str]] = {}
+    for i, match in enumerate(matches):
+        inner = match.group(1).strip()
+        if inner in known or inner in lex.program_not_names or not re.search(r"[\u4e00-\u9fff]", inner):
+            continue
+        end = match.end()
+        after = categories.match(text, end)
+        if after and _ends_word(scan, after.end()):
+            word = after.group(0)
+            strong = word in STRONG and not inner.endswith(lex.program_categories)
+            name = inner + word if strong else inner
+            accepted[i] = ProgramSpan(match.start(), after.end(), text[match.start() : after.end()],
+                                      name, "quote+category")
+            continue
+        if _not_a_name(inner):
+            continue
+        if inner.endswith(STRONG):
+            accepted[i] = ProgramSpan(match.start(), end, match.group(0), inner, "quote:category-inside")
+            continue
+        rest = text[end : end + 12]
+        cue = rest.startswith(NAME_CUES) or bool(LIST_TAIL.match(rest))
+        if cue or _triggered(text, match.start()):
+            accepted[i] = ProgramSpan(match.start(), end, match.group(0), inner,
+                                      "quote+cue" if cue else "quote+trigger")
+        else:
+            weak[i] = (inner, match.group(0))
+    # a quote listed right next to accepted ones (“A”“B”、“C”) is one of them
+    for i, (inner, surface) in sorted(weak.items()):
+        match = matches[i]
+        neighbours = [j for j in (i - 1, i + 1) if j in accepted]
+        for j in neighbours:
+            other = matches[j]
+            gap = text[other.end() : match.start()] if j < i else text[match.end() : other.start()]
+            if gap in ("", "、", "和", "及", "与"):
+                accepted[i] = ProgramSpan(match.start(), match.end(), surface, inner, "quote:listed")
+                break
+    return list(accepted.values())
+
+
+def _ends_word(scan: Scan, end: int) -> bool:
     text = scan.text
     return end >= len(text) or scan.is_boundary(end) or not ("\u4e00" <= text[end] <= "\u9fff")
 
 
-def _not_a_name(inner: str, lex: Lexicon, known: set[str], book: bool = False) -> bool:
-    if inner in lex.program_not_names or inner in known:
+def _not_a_name(inner: str) -> bool:
+    """Slogans, enumerations, idioms, everyday words and evaluations are not names."""
+    if SLOGAN_MARKS.search(inner) or inner.isdigit():
         return True
-    if not book and SPEECH.search(inner):
+    if inner.endswith(EVALUATIONS):
         return True
-    if len(inner) < 2 or inner.isdigit():
-        return True
-    return not re.search(r"[\u4e00-\u9fff]", inner)
+    tag = word_tag(inner)
+    # a word jieba knows as an everyday word or idiom (家门口, 雪中送炭); names it knows are j/nz
+    return tag is not None and tag not in ("j", "nz", "nt", "nr", "ns", "eng")
 
 
-UNQUOTED_STOP = re.compile(r"[^\u4e00-\u9fff0-9·]")
+def _whole_lines(text: str, lex: Lexicon) -> list[ProgramSpan]:
+    """A line that is nothing but a project name (讨思浩小学教学楼及宿舍楼维修改造项目)."""
+    out = []
+    for match in WHOLE_LINE.finditer(text):
+        name = match.group(1)
+        own = name[: -2]
+        if len(own) < 4 or own.startswith(("20", "19")) or _generic(own, lex):
+            continue
+        out.append(ProgramSpan(match.start(1), match.end(1), name, name, "line:name+category"))
+    return out
 
 
-def _unquoted(scan: Scan, lex: Lexicon, taken: set[tuple[int, int]]) -> list[ProgramSpan]:
-    """Names like 城市更新行动, 乡村阳光共富工程: at least 4 name characters, all in words that
-    are not boundary words, starting after punctuation, a verb of the genre or a quote end."""
+GENERIC_OWN = ("民生实事", "为民办实事", "惠民", "实事", "重点", "建设", "产业", "民生")
+
+
+def _generic(own: str, lex: Lexicon) -> bool:
+    return own in GENERIC_OWN or own.endswith(("民生实事", "实事", "重点"))
+
+
+def _unquoted(scan: Scan, lex: Lexicon, taken: list[tuple[int, int]]) -> list[ProgramSpan]:
+    """Names like 城市更新行动 after 实施/开展/依托 or a list separator."""
     text = scan.text
     heads = "|".join(map(re.escape, lex.program_unquoted_heads))
     out: list[ProgramSpan] = []
     for match in re.finditer(heads, text):
         head_start, end = match.span()
-        if not _category_ok(scan, end) or head_start not in scan.token_ending_at:
+        if not _ends_word(scan, end) or head_start not in scan.token_ending_at:
             continue
-        start = head_start
-        index = scan.token_ending_at.get(start)
-        while index is not None and index >= 0:
-            token = scan.tokens[index]
-            if token.text in lex.boundary or UNQUOTED_STOP.search(token.text):
-                break
-            if head_start - token.start > 16:
-                break
-            start = token.start
-            index -= 1
-        name = text[start:end]
+        if any(s <= head_start < e for s, e in taken):
+            continue
+        start = name_start(scan, head_start, head_start, 20)
         own = text[start:head_start]
-        if len(own) < 4 or start == 0:
+        if len(own) < 5 or _generic(own, lex) or own[0] in lex.level_prefixes:
             continue
-        prev = text[start - 1]
-        if not (prev in "，,。、；;：:（(\n ”“" or text[max(0, start - 2) : start] in lex.boundary
-                or text[start - 1] in lex.boundary):
+        before = text[max(0, start - 2) : start]
+        after_trigger = any(before.endswith(t) for t in TRIGGERS)
+        after_separator = start == 0 or text[start - 1] in "、\n"
+        if not (after_trigger or after_separator):
             continue
-        if any(s <= start < e for s, e in taken):
-            continue
+        name = text[start:end]
         out.append(ProgramSpan(start, end, name, name, "form:name+category"))
     return out
 

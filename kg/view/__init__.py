@@ -60,9 +60,9 @@ class _InlineFrame:
 def show(graph: Graph, *, height: int = 650, **options: Any) -> Any:
     """The view for a notebook cell: an iframe whose ``srcdoc`` is the whole page."""
     page = render_html(graph, height=f"{int(height)}px", **options)
-    markup = (f'<iframe srcdoc="{html.escape(page, quote=True)}" '
+    markup = (f'<div class="kg-view"><iframe srcdoc="{html.escape(page, quote=True)}" '
               f'style="width:100%;height:{int(height) + 4}px;border:1px solid #ddd" '
-              'sandbox="allow-scripts" title="kg view"></iframe>')
+              'sandbox="allow-scripts" title="kg view"></iframe></div>')
     try:
         from IPython.display import HTML
     except ImportError:
