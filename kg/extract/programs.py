@@ -25,8 +25,13 @@ from kg.text import word_tag
 QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』\n]{2,30})[”\"」』]")
 BOOK = re.compile(r"《([^《》\n]{2,40})》")
 #: category words that make part of the name when written right after the quote
-STRONG = ("行动计划", "大行动", "专项行动", "行动", "工程", "计划", "试点", "办法", "方案", "码",
-          "规划", "条例", "规定", "意见", "规范", "细则", "项目")
+STRONG = ("行动计划", "大行动", "专项行动", "行动", "工程", "计划")
+#: category words that end a name written inside the quotes (“健康长寿码”, “…实施方案”)
+ENDINGS = ("行动计划", "行动", "工程", "计划", "试点", "办法", "方案", "码", "规划", "条例", "规定",
+           "意见", "规范", "细则", "项目")
+#: Han text after the closing quote that extends the name up to a category word
+#: (“两癌”筛查项目, “明眸皓齿·正心立身”未成年人关爱行动)
+EXTENSION = re.compile(r"(?![等和及与])[\u4e00-\u9fff]{1,8}?(?:行动|工程|计划|项目|试点)")
 #: words after a quote that show it names something run or carried out
 NAME_CUES = ("品牌", "系列", "模式", "工作法", "机制", "平台", "小程序", "专项", "主题", "创建",
              "应用", "服务", "活动", "改革", "行动", "工程", "项目", "计划", "试点")
@@ -37,14 +42,21 @@ TRIGGERS = (
     "承办", "协办", "主办", "创办", "推动", "做好", "开设", "组织", "策划", "启用", "建立", "形成",
 )  # fmt: skip
 #: endings of quoted evaluations, not names (钱塘样板, 杭州经验)
-EVALUATIONS = ("样板", "经验", "模式", "文章", "名片", "标杆", "典范", "高地", "目标", "理念",
-               "精神", "作风", "路径", "答卷", "新篇", "底色", "成色")
+EVALUATIONS = ("样板", "样本", "经验", "模式", "文章", "名片", "标杆", "典范", "高地", "目标", "理念",
+               "精神", "作风", "路径", "答卷", "新篇", "底色", "成色", "式", "所在地", "地区", "片区",
+               "街道", "社区")
+#: a quoted clause, not a name: it has a verb particle or a pronoun (设施跟着老人走)
+CLAUSE_WORDS = re.compile(r"[着了得把让使]|的[\u4e00-\u9fff]")
 #: what a 《》 title is when it is a publication, not a policy or program
 PUBLICATION_ENDS = ("报", "日报", "晚报", "杂志", "周刊", "新闻", "联播", "节目", "专栏", "网", "太空")
 SLOGAN_MARKS = re.compile(r"[、，,。！？!?：:；;…+\-—/|]")
 CLAUSE_BREAK = "，,。！？!?；;\n"
-LIST_TAIL = re.compile(r"^[、和及与]?等?[\u4e00-\u9fff]{0,8}?(活动|项目|品牌|行动|工程|服务|赛事|工作)")
-WHOLE_LINE = re.compile(r"(?m)^([^\s，。,;；:：!！?？“”]{4,40}?(?:项目|工程|行动|计划))$")
+LIST_TAIL = re.compile(
+    r"^[、和及与]?等?[\u4e00-\u9fff]{0,8}?(活动|项目|品牌|行动|工程|服务|赛事|工作|平台|系统|应用)"
+)
+WHOLE_LINE = re.compile(
+    r"(?m)^([^\s，。,;；:：!！?？“”]{4,40}?(?:项目|工程|行动|计划)(?:\([^()\n]{1,12}\))?)$"
+)
 
 
 @dataclass(frozen=True)
@@ -98,17 +110,29 @@ def _quoted(scan: Scan, lex: Lexicon, known: set[str]) -> list[ProgramSpan]:
         if inner in known or inner in lex.program_not_names or not re.search(r"[\u4e00-\u9fff]", inner):
             continue
         end = match.end()
+        extension = EXTENSION.match(text, end)
+        if extension and "等" in extension.group(0):
+            extension = None
+        if extension and _ends_word(scan, extension.end()) and not inner.endswith(ENDINGS):
+            written = extension.group(0)
+            # a longer extension is part of the name; a lone category word only if strong
+            name = inner + written if len(written) > 2 or written in STRONG else inner
+            accepted[i] = ProgramSpan(match.start(), extension.end(),
+                                      text[match.start() : extension.end()], name, "quote+category")
+            continue
         after = categories.match(text, end)
-        if after and _ends_word(scan, after.end()):
+        if after and _ends_word(scan, after.end()) and (
+            after.group(0) in STRONG or not _not_a_name(inner)
+        ):
             word = after.group(0)
-            strong = word in STRONG and not inner.endswith(lex.program_categories)
+            strong = word in STRONG and not inner.endswith(ENDINGS)
             name = inner + word if strong else inner
             accepted[i] = ProgramSpan(match.start(), after.end(), text[match.start() : after.end()],
                                       name, "quote+category")
             continue
         if _not_a_name(inner):
             continue
-        if inner.endswith(STRONG):
+        if inner.endswith(ENDINGS):
             accepted[i] = ProgramSpan(match.start(), end, match.group(0), inner, "quote:category-inside")
             continue
         rest = text[end : end + 12]
@@ -119,15 +143,23 @@ def _quoted(scan: Scan, lex: Lexicon, known: set[str]) -> list[ProgramSpan]:
         else:
             weak[i] = (inner, match.group(0))
     # a quote listed right next to accepted ones (“A”“B”、“C”) is one of them
-    for i, (inner, surface) in sorted(weak.items()):
-        match = matches[i]
-        neighbours = [j for j in (i - 1, i + 1) if j in accepted]
-        for j in neighbours:
-            other = matches[j]
-            gap = text[other.end() : match.start()] if j < i else text[match.end() : other.start()]
-            if gap in ("", "、", "和", "及", "与"):
-                accepted[i] = ProgramSpan(match.start(), match.end(), surface, inner, "quote:listed")
-                break
+    changed = True
+    while changed:
+        changed = False
+        for i, (inner, surface) in sorted(weak.items()):
+            if i in accepted:
+                continue
+            match = matches[i]
+            for j in (i - 1, i + 1):
+                if j not in accepted:
+                    continue
+                other = matches[j]
+                gap = text[other.end() : match.start()] if j < i else text[match.end() : other.start()]
+                if gap in ("", "、", "和", "及", "与"):
+                    accepted[i] = ProgramSpan(match.start(), match.end(), surface, inner,
+                                              "quote:listed")
+                    changed = True
+                    break
     return list(accepted.values())
 
 
@@ -138,8 +170,10 @@ def _ends_word(scan: Scan, end: int) -> bool:
 
 def _not_a_name(inner: str) -> bool:
     """Slogans, enumerations, idioms, everyday words and evaluations are not names."""
-    if SLOGAN_MARKS.search(inner) or inner.isdigit():
+    if SLOGAN_MARKS.search(inner) or inner.isdigit() or CLAUSE_WORDS.search(inner):
         return True
+    if re.fullmatch(r"[\d一二三四五六七八九十百千]+[\u4e00-\u9fff]{0,2}", inner):
+        return True  # 十五分钟, 两癌-like counts without a name
     if inner.endswith(EVALUATIONS):
         return True
     tag = word_tag(inner)
@@ -159,6 +193,10 @@ def _whole_lines(text: str, lex: Lexicon) -> list[ProgramSpan]:
     return out
 
 
+#: words that stand inside program names although they end facility names on the left
+PROGRAM_INNER = frozenset({"群众", "居民", "市民", "老人", "周边", "支持", "建设", "提升", "改造",
+                           "困难", "重点", "附近"})
+SCOPES = ("全省", "全市", "全区", "全县", "全国", "省级", "市级", "区级")
 GENERIC_OWN = ("民生实事", "为民办实事", "惠民", "实事", "重点", "建设", "产业", "民生")
 
 
@@ -177,13 +215,17 @@ def _unquoted(scan: Scan, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Pr
             continue
         if any(s <= head_start < e for s, e in taken):
             continue
-        start = name_start(scan, head_start, head_start, 20)
+        start = name_start(scan, head_start, head_start, 20, inner=PROGRAM_INNER)
         own = text[start:head_start]
-        if len(own) < 5 or _generic(own, lex) or own[0] in lex.level_prefixes:
+        if len(own) < 4 or _generic(own, lex) or own[0] in "区市县镇省":
             continue
-        before = text[max(0, start - 2) : start]
+        before = text[max(0, start - 4) : start]
+        for scope in SCOPES:  # 落实全省|大花园建设行动计划
+            if before.endswith(scope):
+                before = text[max(0, start - len(scope) - 2) : start - len(scope)]
+                break
         after_trigger = any(before.endswith(t) for t in TRIGGERS)
-        after_separator = start == 0 or text[start - 1] in "、\n"
+        after_separator = (start == 0 or text[start - 1] in "、\n") and len(own) >= 5
         if not (after_trigger or after_separator):
             continue
         name = text[start:end]

@@ -92,7 +92,9 @@ def name_token(word: str) -> bool:
     return tag is None or tag not in STOP_TAGS or word.startswith("第")
 
 
-def name_start(scan: Scan, start: int, stop: int, max_chars: int) -> int:
+def name_start(
+    scan: Scan, start: int, stop: int, max_chars: int, inner: frozenset[str] = frozenset()
+) -> int:
     """Walk left from ``start`` over name tokens (at most ``max_chars`` before ``stop``),
     then drop leading verbs (改造健身场地 → 场地); returns the name's first offset."""
     tokens = scan.tokens
@@ -100,7 +102,7 @@ def name_start(scan: Scan, start: int, stop: int, max_chars: int) -> int:
     taken: list[Token] = []
     while index is not None and index >= 0:
         token = tokens[index]
-        if not name_token(token.text) or stop - token.start > max_chars:
+        if (not name_token(token.text) and token.text not in inner) or stop - token.start > max_chars:
             break
         taken.append(token)
         index -= 1
@@ -112,7 +114,9 @@ def name_start(scan: Scan, start: int, stop: int, max_chars: int) -> int:
     # it (计划建设|沟北公园绿地); right before the head it belongs to the name (农田建设工程)
     for k in range(len(taken) - 1, -1, -1):
         word = taken[k].text
-        if word in lex.boundary and any(t.text not in lex.name_verbs for t in taken[k + 1 :]):
+        if word in lex.boundary and word not in inner and any(
+            t.text not in lex.name_verbs for t in taken[k + 1 :]
+        ):
             taken = taken[k + 1 :]
             break
     while taken and (
