@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from kg.errors import InputError
+from kg.errors import ExtractionError, InputError, KgError
 from kg.gazetteer import Gazetteer
 from kg.model import DocumentResult, Source
 from kg.normalize import normalize
@@ -23,8 +23,21 @@ from kg.sources import iter_sources
 
 
 def process_source(source: Source, overrides: Overrides | None = None) -> DocumentResult:
-    """One input, from bytes to extracted entities and relations."""
-    return process(normalize(source), overrides)
+    """One input, from bytes to extracted entities and relations.
+
+    Raises :class:`InputError` for a bad input, and :class:`ExtractionError` (an
+    InputError, so one bad document never stops the others) for an unexpected failure.
+    """
+    document = normalize(source)
+    try:
+        return process(document, overrides)
+    except KgError:
+        raise
+    except Exception as exc:  # a bug: report it against this input, keep the others going
+        raise ExtractionError(
+            f"{source.path or source.name}: internal error while extracting "
+            f"({type(exc).__name__}: {exc}); please report it"
+        ) from exc
 
 
 def extract(

@@ -31,6 +31,11 @@ class DecodingError(InputError):
     """An input's bytes could not be decoded as text in any supported encoding."""
 
 
+class ExtractionError(InputError):
+    """Processing one input failed unexpectedly; the other inputs go on. The message names the
+    input and the internal error, which is a bug worth reporting."""
+
+
 class DataError(KgError):
     """A data file shipped with kg (or a user's override file) is malformed."""
 

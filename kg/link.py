@@ -273,12 +273,20 @@ def facility_entities(
             area, reason = locality.resolve(label[0], span.start)
             if area is not None:
                 label = area.name + label[1:]
+        context_area = None
+        if area is None and not mention.aside:
+            # no place in the name: the county the paragraph (or else the article) is about
+            context_area, context_reason = locality.resolve("区", span.start)
+            if context_area is not None:
+                reason = f"{span.text}@{span.start}: located by context: {context_reason}"
         key = f"facility/{area.code if area else anchor_home}/{key_part(label)}"
         groups[key].append(mention)
         labels.setdefault(key, label)
         why[key].append(reason)
         if area is not None:
-            located.setdefault(key, f"district/{area.code}")
+            located[key] = f"district/{area.code}"
+        elif context_area is not None:
+            located.setdefault(key, f"district/{context_area.code}")
     return [
         Entity(key, EntityType.FACILITY, labels[key], tuple(ms),
                tuple(sorted({m.text for m in ms} - {labels[key]})), located_key=located.get(key, ""),

@@ -20,6 +20,7 @@ from kg.link import (
 )
 from kg.model import Document, DocumentResult, Entity, EntityType, Mention
 from kg.relations import find_relations
+from kg.overrides import apply_overrides
 from kg.resources import Overrides, load_overrides
 from kg.text import sentence_index
 
@@ -132,7 +133,7 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
         *facility_entities(facility_spans, facility_mentions, district_at, locality),
         *program_entities(program_spans, program_mentions, home),
     ]
-    entity_list = apply_overrides(entity_list, overrides)
+    entity_list = apply_overrides(entity_list, overrides, document.text, sentences, home)
     if district_why:
         entity_list = [
             replace(e, why=e.why + tuple(w for w in district_why
@@ -151,24 +152,3 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
         relations=tuple(relations),
         home=tuple(f"district/{d.code}" for d in home),
     )
-
-
-def apply_overrides(entities: list[Entity], overrides: Overrides) -> list[Entity]:
-    """A user's type fixes and drops (see :class:`kg.resources.Overrides`)."""
-    if not overrides.types and not overrides.aliases:
-        return entities
-    out = []
-    for entity in entities:
-        label = overrides.aliases.get(entity.label, entity.label)
-        kind = overrides.types.get(label)
-        if kind == "none":
-            continue
-        new_type = EntityType(kind) if kind else entity.type
-        why = entity.why
-        if label != entity.label:
-            why += (f"label {entity.label} → {label} by the override file",)
-        if new_type is not entity.type:
-            why += (f"type {entity.type} → {new_type} by the override file",)
-        out.append(replace(entity, label=label, type=new_type, why=why,
-                           aliases=tuple(sorted(set(entity.aliases) | ({entity.label} - {label})))))
-    return out

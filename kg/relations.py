@@ -31,7 +31,10 @@ def find_relations(
         elif entity.type is EntityType.AGENCY and entity.jurisdiction_key:
             add(Relation(entity.key, "jurisdiction", entity.jurisdiction_key, "name:jurisdiction", first))
         elif entity.type is EntityType.FACILITY and entity.located_key:
-            add(Relation(entity.key, "locatedIn", entity.located_key, "name:leading-district", first))
+            rule = ("name:leading-district"
+                    if any(w.endswith(", written before it") for w in entity.why)
+                    else "context:article-area")
+            add(Relation(entity.key, "locatedIn", entity.located_key, rule, first))
     for rel in _clause_relations(entities, sentences):
         add(rel)
     return sorted(relations.values(), key=lambda r: (r.subject, r.predicate, r.object))

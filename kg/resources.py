@@ -52,7 +52,8 @@ def _mapping(data: dict[str, Any], section: str, key: str, label: str) -> dict[s
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
-        raise DataError(f"{label}: [{section}.{key}] must map strings to strings")
+        where = key if section == "x" else f"{section}.{key}"
+        raise DataError(f"{label}: [{where}] must map strings to strings")
     return dict(value)
 
 

@@ -75,6 +75,11 @@ def user_dictionary() -> Iterator[tuple[str, int, str]]:
     for word in sorted(set(lex.agency_heads) | set(lex.agency_national)):
         if len(word) >= 2:
             yield word, 2000, "nt"
+    # function + one-character head (民政局, 卫健委): jieba then keeps the body's name whole
+    for function in sorted(lex.agency_functions):
+        for head in ("局", "委", "办", "厅"):
+            if len(function) >= 2:
+                yield function + head, 500, "nt"
     for word in sorted(set(lex.facility_heads)):
         if len(word) >= 2:
             yield word, 2000, "nz"

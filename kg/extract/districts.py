@@ -416,6 +416,19 @@ def home_areas(
     top = best_city or max(votes, key=lambda c: (votes[c], c))
     home.extend(a for a in chain_of(levels[top], gazetteer)
                 if a.level in (Level.CITY, Level.PROVINCE))
+    # a township the body names more than any other, inside the home county, comes last
+    # (镇人民政府 in an article about 百步镇); the county stays the article's main area
+    towns: Counter[str] = Counter()
+    for item in resolved:
+        division = item.division
+        if (division is not None and division.level is Level.TOWNSHIP
+                and not any(a <= item.candidate.start < b for a, b in asides)
+                and best_county in {a.code for a in chain_of(division, gazetteer)}):
+            towns[division.code] += 1
+            levels[division.code] = division
+    ranked = towns.most_common(2)
+    if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+        home.append(levels[ranked[0][0]])
     return tuple(dict.fromkeys(home))
 
 
