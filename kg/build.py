@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from kg.gazetteer import Gazetteer
 from kg.model import DocumentResult, Source
 from kg.normalize import normalize
 from kg.pipeline import process
-from kg.rdf import add_result, merge_labels, new_graph
+from kg.rdf import add_result, add_schema_facts, merge_labels, new_graph
 from kg.resources import Overrides, load_overrides
 from kg.sources import iter_sources
 
@@ -40,24 +41,67 @@ def process_source(source: Source, overrides: Overrides | None = None) -> Docume
         ) from exc
 
 
+def _process_item(item: Source | InputError, overrides: Overrides) -> DocumentResult | InputError:
+    """Worker step: an input's result, or the error that explains why it has none."""
+    if isinstance(item, InputError):
+        return item
+    try:
+        return process_source(item, overrides)
+    except InputError as exc:
+        return exc
+
+
+def warm_up() -> None:
+    """Load the gazetteer, the village index and the tokenizer once, before any worker is
+    forked, so that workers share them instead of loading them again."""
+    from kg.text import tokenizer, word_tag
+
+    Gazetteer.load().villages_named("")
+    tokenizer()
+    word_tag("")
+
+
+def _results(
+    paths: Iterable[str | os.PathLike[str]], overrides: Overrides, jobs: int
+) -> Iterator[DocumentResult | InputError]:
+    items = iter_sources(paths)
+    if jobs <= 0:
+        for item in items:
+            yield _process_item(item, overrides)
+        return
+    import multiprocessing
+
+    warm_up()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs) as pool:
+        yield from pool.imap(partial(_process_item, overrides=overrides), items, chunksize=4)
+
+
+def default_jobs() -> int:
+    """Worker processes for extraction: one core is left to the process that builds the
+    graph from their results; 0 (extract in-process) on a single core."""
+    return max(0, min((os.cpu_count() or 1) - 1, 8))
+
+
 def extract(
     paths: Iterable[str | os.PathLike[str]],
     overrides: Overrides | None = None,
     on_error: Callable[[InputError], None] | None = None,
     strict: bool = False,
+    jobs: int = 0,
 ) -> Iterator[DocumentResult]:
-    """Results of every readable input under ``paths``; bad inputs go to ``on_error``
-    (or raise when ``strict``) and never stop the others."""
+    """Results of every readable input under ``paths``, in input order; bad inputs go to
+    ``on_error`` (or raise when ``strict``) and never stop the others. ``jobs`` > 1 extracts
+    in that many worker processes (documents are independent of each other); 0 extracts
+    in this process."""
     overrides = overrides or load_overrides(None)
-    for item in iter_sources(paths):
-        try:
-            if isinstance(item, InputError):
-                raise item
-            yield process_source(item, overrides)
-        except InputError as exc:
+    for item in _results(paths, overrides, jobs):
+        if isinstance(item, InputError):
             if strict or on_error is None:
-                raise
-            on_error(exc)
+                raise item
+            on_error(item)
+        else:
+            yield item
 
 
 @dataclass
@@ -77,6 +121,7 @@ def build_graph_from(
     on_error: Callable[[InputError], None] | None = None,
     strict: bool = False,
     report: BuildReport | None = None,
+    jobs: int = 0,
 ) -> Graph:
     """The merged graph of every input; ``on_result`` sees each document's result."""
     started = time.perf_counter()
@@ -90,7 +135,7 @@ def build_graph_from(
             on_error(exc)
 
     seen_entities: set[str] = set()
-    for result in extract(paths, overrides, on_error=failed, strict=strict):
+    for result in extract(paths, overrides, on_error=failed, strict=strict, jobs=jobs):
         report.documents += 1
         report.characters += len(result.document.text)
         for entity in result.entities:
@@ -101,6 +146,7 @@ def build_graph_from(
         if on_result is not None:
             on_result(result)
     merge_labels(graph)
+    add_schema_facts(graph)
     report.triples = len(graph)
     report.seconds = time.perf_counter() - started
     return graph

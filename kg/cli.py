@@ -48,10 +48,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             on_error=lambda exc: (_err(str(exc)), progress.update(1)),
             strict=args.strict,
             report=report,
+            jobs=args.jobs,
         )
     progress.close()
     write_graph(graph, out / "graph.ttl")
     write_html(graph, out / "graph.html")
+    if args.store:
+        from kg.store import write_store
+
+        write_store(graph, args.store)
     conforms, violations = (True, 0) if args.no_validate else validate_graph(graph)
     types = ", ".join(f"{k} {report.entities.get(k, 0)}" for k in
                       ("District", "Agency", "Facility", "Program"))
@@ -60,7 +65,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     print(f"triples: {report.triples}")
     print("SHACL: " + ("conforms" if conforms else f"{violations} violation(s); see `kg validate`"))
     print(f"seconds: {report.seconds:.2f}")
-    print(f"wrote {out / 'graph.ttl'}, {out / 'graph.html'}, {out / 'entities.jsonl'}")
+    print(f"wrote {out / 'graph.ttl'}, {out / 'graph.html'}, {out / 'entities.jsonl'}"
+          + (f", store {args.store}" if args.store else ""))
     if report.failed:
         return EXIT_SOME_INPUTS_FAILED
     return 0 if conforms else EXIT_ERROR
@@ -98,7 +104,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         failed.append(exc)
         _err(str(exc))
 
-    for result in extract(args.inputs, load_overrides(args.overrides), on_error, args.strict):
+    for result in extract(args.inputs, load_overrides(args.overrides), on_error, args.strict,
+                          jobs=args.jobs):
         print(result_line(result), flush=False)
     return EXIT_SOME_INPUTS_FAILED if failed else 0
 
@@ -232,11 +239,18 @@ def parser() -> argparse.ArgumentParser:
         made[name].add_argument("inputs", nargs="+", metavar="INPUT", help="article files or folders")
         made[name].add_argument("--strict", action="store_true",
                                 help="stop at the first input that cannot be used")
+    from kg.build import default_jobs
+
+    for name in ("build", "extract"):
+        made[name].add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",
+                                help="extraction worker processes (default: CPUs - 1; 0 = none)")
     for name in ("build", "extract", "explain"):
         made[name].add_argument("--overrides", metavar="FILE",
                                 help="TOML file of aliases, type fixes and forbidden merges")
     made["build"].add_argument("--out", required=True, metavar="DIR", help="output folder")
     made["build"].add_argument("--no-validate", action="store_true", help="skip SHACL validation")
+    made["build"].add_argument("--store", metavar="DIR",
+                               help="also write the graph into an on-disk store for `kg serve`")
     made["query"].add_argument("graph", help="graph file (Turtle, N-Triples, JSON-LD, TriG)")
     made["query"].add_argument("query", help="SPARQL text, a .rq file, or a named query")
     made["query"].add_argument("--format", choices=("table", "csv", "json"), default="table")

@@ -9,7 +9,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Any
 
@@ -62,10 +62,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
             yield stream
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
@@ -74,15 +72,47 @@ RDF_FORMATS = {"turtle": "turtle", "nt": "nt", "json-ld": "json-ld", "trig": "tr
 
 
 def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
-    """Deterministic serialization: the same graph always gives the same bytes."""
+    """Deterministic serialization: the same triples always give the same bytes, whatever
+    order they were added in and whatever the hash seed (for graphs without blank nodes,
+    which kg never makes).
+
+    - ``turtle``: rdflib's serializer sorts subjects (by class, then in-degree and IRI),
+      predicates and objects, and writes only the prefixes it uses, sorted;
+    - ``nt``: one line per triple, sorted;
+    - ``trig``: the Turtle, wrapped as the default graph (``{ … }``), so a TriG reader
+      (or ``kg.load``) puts the triples back in the default graph;
+    - ``json-ld``: compacted with ``ontology/context.jsonld``, nodes and values sorted.
+    """
+    if fmt not in RDF_FORMATS:
+        raise ValueError(f"unknown RDF format {fmt!r} (one of {', '.join(RDF_FORMATS)})")
     if fmt == "nt":
-        lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode().splitlines()))
-        return ("\n".join(line for line in lines if line) + "\n").encode()
+        # split on "\n" only: str.splitlines would also cut at U+2028, U+0085 …, which
+        # N-Triples leaves unescaped inside literals
+        lines = set(graph.serialize(format="nt", encoding="utf-8").split(b"\n"))
+        return b"".join(line + b"\n" for line in sorted(lines) if line.strip())
     if fmt == "json-ld":
         from kg.jsonld import to_jsonld
 
         return to_jsonld(graph)
-    return graph.serialize(format=RDF_FORMATS[fmt], encoding="utf-8")
+    if fmt == "trig":
+        return _trig(graph.serialize(format="turtle", encoding="utf-8"))
+    return graph.serialize(format="turtle", encoding="utf-8")
+
+
+def _trig(turtle: bytes) -> bytes:
+    """TriG with the triples in the default graph: the Turtle body inside ``{ … }``, the
+    prefixes before it. (rdflib's TriG writer puts a plain Graph in a named graph called by
+    a random blank node, which changes on every run and which ``Graph().parse(format=
+    "trig")`` does not read back; given a Dataset instead it takes twice as long as Turtle.)
+    The body is not indented, so multi-line string literals keep their exact content."""
+    lines = turtle.splitlines(keepends=True)
+    head = 0
+    while head < len(lines) and (lines[head].startswith((b"@prefix", b"@base"))
+                                 or not lines[head].strip()):
+        head += 1
+    prefixes = b"".join(line for line in lines[:head] if line.strip())
+    body = b"".join(lines[head:]).rstrip(b"\n")
+    return prefixes + (b"\n" if prefixes else b"") + b"{\n" + body + (b"\n" if body else b"") + b"}\n"
 
 
 def write_graph(graph: Graph, path: str | os.PathLike[str], fmt: str = "turtle") -> None:
