@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import time
-from functools import partial
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from rdflib import Graph

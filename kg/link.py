@@ -317,15 +317,26 @@ def program_group(name: str) -> str:
 def program_entities(
     spans: Iterable[ProgramSpan], mentions: list[Mention], home: tuple[Division, ...]
 ) -> list[Entity]:
+    """Programs by name; a name and the same name with the home area in front
+    (婴幼儿照护服务设施配建办法, 杭州市婴幼儿照护服务设施配建办法) are one program, named by
+    its fullest form."""
     groups: dict[str, list[Mention]] = defaultdict(list)
-    labels: dict[str, str] = {}
+    names: dict[str, list[str]] = defaultdict(list)
     anchor = home[0].code if home else "cn"
     for span, mention in zip(spans, mentions, strict=True):
-        key = f"program/{anchor}/{key_part(program_group(span.name))}"
+        core = span.name
+        for area in home:
+            for written in (area.name, area.name[:-1] if len(area.name) > 2 else area.name):
+                if core.startswith(written) and len(core) - len(written) >= 4:
+                    core = core[len(written) :]
+                    break
+        key = f"program/{anchor}/{key_part(program_group(core))}"
         groups[key].append(mention)
-        labels.setdefault(key, span.name)
-    return [
-        Entity(key, EntityType.PROGRAM, labels[key], tuple(ms),
-               tuple(sorted({m.name or m.text for m in ms} - {labels[key]})))
-        for key, ms in groups.items()
-    ]
+        names[key].append(span.name)
+    out = []
+    for key, ms in groups.items():
+        label = max(names[key], key=lambda n: (len(n), -names[key].index(n)))
+        out.append(Entity(key, EntityType.PROGRAM, label, tuple(ms),
+                          tuple(sorted({m.name or m.text for m in ms} | {m.text for m in ms}
+                                       - {label}))))
+    return out

@@ -19,8 +19,8 @@ from kg.link import (
     program_entities,
 )
 from kg.model import Document, DocumentResult, Entity, EntityType, Mention
-from kg.relations import find_relations
 from kg.overrides import apply_overrides
+from kg.relations import find_relations
 from kg.resources import Overrides, load_overrides
 from kg.text import sentence_index
 
@@ -142,7 +142,7 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
             for e in entity_list
         ]
     entity_list.sort(key=lambda e: (e.mentions[0].start if e.mentions else 0, e.key))
-    relations = find_relations(entity_list, sentences, gazetteer)
+    relations = find_relations(entity_list, sentences, gazetteer, home)
     mentions = tuple(sorted((m for e in entity_list for m in e.mentions), key=lambda m: (m.start, m.end)))
     return DocumentResult(
         document=document,

@@ -8,15 +8,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from kg.gazetteer import Gazetteer
-from kg.model import Entity, EntityType, Mention, Relation, Sentence
+from kg.gazetteer import Division, Gazetteer
+from kg.model import Entity, EntityType, Level, Mention, Relation, Sentence
 from kg.resources import lexicon
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:]")
 
 
 def find_relations(
-    entities: list[Entity], sentences: tuple[Sentence, ...], gazetteer: Gazetteer
+    entities: list[Entity], sentences: tuple[Sentence, ...], gazetteer: Gazetteer,
+    home: tuple[Division, ...] = (),
 ) -> list[Relation]:
     relations: dict[tuple[str, str, str], Relation] = {}
 
@@ -35,7 +36,7 @@ def find_relations(
                     if any(w.endswith(", written before it") for w in entity.why)
                     else "context:article-area")
             add(Relation(entity.key, "locatedIn", entity.located_key, rule, first))
-    for rel in _clause_relations(entities, sentences):
+    for rel in _clause_relations(entities, sentences, home):
         add(rel)
     return sorted(relations.values(), key=lambda r: (r.subject, r.predicate, r.object))
 
@@ -48,7 +49,9 @@ def _clauses(sentence: Sentence) -> Iterator[tuple[int, int]]:
     yield start, sentence.end
 
 
-def _clause_relations(entities: list[Entity], sentences: tuple[Sentence, ...]) -> Iterator[Relation]:
+def _clause_relations(
+    entities: list[Entity], sentences: tuple[Sentence, ...], home: tuple[Division, ...]
+) -> Iterator[Relation]:
     lex = lexicon()
     placed: list[tuple[Mention, Entity]] = sorted(
         ((m, e) for e in entities for m in e.mentions), key=lambda pair: pair[0].start
@@ -70,6 +73,8 @@ def _clause_relations(entities: list[Entity], sentences: tuple[Sentence, ...]) -
                 for m2, e2 in inside[i + 1 :]:
                     between = text_of[m1.end - offset : m2.start - offset]
                     yield from _pair(m1, e1, m2, e2, between, index, lex)
+        yield from _subject_relations(sentence, index, members, lex)
+    yield from _pronoun_subjects(sentences, placed, home, lex)
 
 
 def _pair(m1: Mention, e1: Entity, m2: Mention, e2: Entity, between: str, sentence: int, lex) \
@@ -77,27 +82,85 @@ def _pair(m1: Mention, e1: Entity, m2: Mention, e2: Entity, between: str, senten
     """e1 comes before e2 in the clause; ``between`` is the text between them."""
     if len(between) > 24:
         return
-    t1, t2 = e1.type, e2.type
-    if t1 is EntityType.AGENCY and t2 is EntityType.PROGRAM:
+    kinds = (e1.type, e2.type)
+    if kinds == (EntityType.AGENCY, EntityType.PROGRAM):
         trigger = next((t for t in lex.run_triggers if t in between), None)
         if trigger:
             yield Relation(e2.key, "runBy", e1.key, f"clause:agency-{trigger}-program", sentence)
-    elif t1 is EntityType.AGENCY and t2 is EntityType.FACILITY:
+    elif kinds == (EntityType.AGENCY, EntityType.FACILITY):
         trigger = next((t for t in lex.operate_triggers if t in between), None)
         if trigger:
             yield Relation(e2.key, "operatedBy", e1.key, f"clause:agency-{trigger}-facility", sentence)
-    elif t1 is EntityType.DISTRICT and t2 is EntityType.PROGRAM:
+    elif kinds == (EntityType.DISTRICT, EntityType.PROGRAM):
         if _placed(between, lex) or any(t in between for t in lex.run_triggers):
             yield Relation(e2.key, "coversArea", e1.key, "clause:district-program", sentence)
-    elif t1 is EntityType.DISTRICT and t2 is EntityType.FACILITY:
-        if between == "" or _placed(between, lex):
-            yield Relation(e2.key, "locatedIn", e1.key, "clause:district-facility", sentence)
-    elif t1 is EntityType.FACILITY and t2 is EntityType.DISTRICT:
-        if between.endswith(("位于", "坐落于", "落户")):
-            yield Relation(e1.key, "locatedIn", e2.key, "clause:facility-located-district", sentence)
-    elif t1 is EntityType.AGENCY and t2 is EntityType.AGENCY:
-        if between in ("", "下属", "下属的", "所属", "内设"):
-            yield Relation(e2.key, "subOrganizationOf", e1.key, "clause:agency-agency", sentence)
+    elif kinds == (EntityType.DISTRICT, EntityType.FACILITY) and (between == "" or _placed(between, lex)):
+        yield Relation(e2.key, "locatedIn", e1.key, "clause:district-facility", sentence)
+    elif kinds == (EntityType.FACILITY, EntityType.DISTRICT) and between.endswith(("位于", "坐落于", "落户")):
+        yield Relation(e1.key, "locatedIn", e2.key, "clause:facility-located-district", sentence)
+    elif kinds == (EntityType.AGENCY, EntityType.AGENCY) and between in ("", "下属", "下属的", "所属", "内设"):
+        yield Relation(e2.key, "subOrganizationOf", e1.key, "clause:agency-agency", sentence)
+
+
+def _subject_relations(
+    sentence: Sentence, index: int, members: list[tuple[Mention, Entity]], lex
+) -> Iterator[Relation]:
+    """An agency that opens the sentence is the subject of its later clauses too:
+    区社会发展局(筹)秉持…，全面铺开“八大行动” → 八大行动 runBy the agency, when the clause
+    of the program (or facility) has the trigger before it."""
+    first = next(((m, e) for m, e in members if e.type is not EntityType.DISTRICT), None)
+    if first is None or first[1].type is not EntityType.AGENCY:
+        return
+    mention, agency = first
+    lead = sentence.text[: mention.start - sentence.start]
+    if len(lead) > 12 or any(ch in lead for ch in "；;"):
+        return  # the agency does not open the sentence (a short 半年来, may stand before it)
+    for m, e in members:
+        if m.start <= mention.end or e.type not in (EntityType.PROGRAM, EntityType.FACILITY):
+            continue
+        clause_start = max(sentence.text.rfind(ch, 0, m.start - sentence.start) for ch in "，,；;") + 1
+        before = sentence.text[clause_start : m.start - sentence.start]
+        triggers = lex.run_triggers if e.type is EntityType.PROGRAM else lex.operate_triggers
+        trigger = next((t for t in triggers if t in before), None)
+        if trigger is None:
+            continue
+        predicate = "runBy" if e.type is EntityType.PROGRAM else "operatedBy"
+        yield Relation(e.key, predicate, agency.key, f"sentence:subject-agency-{trigger}", index)
+
+
+LEVEL_OF_PRONOUN = {"county": (Level.COUNTY, Level.ZONE), "city": (Level.CITY,),
+                    "township": (Level.TOWNSHIP,)}
+
+
+def _pronoun_subjects(
+    sentences: tuple[Sentence, ...], placed: list[tuple[Mention, Entity]],
+    home: tuple[Division, ...], lex,
+) -> Iterator[Relation]:
+    """我区建设…，推出了“健康长寿码” → the program covers the article's home area."""
+    programs: dict[int, list[tuple[Mention, Entity]]] = {}
+    for mention, entity in placed:
+        if entity.type is EntityType.PROGRAM and not mention.aside:
+            programs.setdefault(mention.sentence, []).append((mention, entity))
+    for index, members in programs.items():
+        if index < 0:
+            continue
+        sentence = sentences[index]
+        lead = sentence.text[:14]
+        pronoun = next((p for p in lex.pronouns if lead.find(p) != -1 and lead.find(p) <= 8), None)
+        if pronoun is None:
+            continue
+        wanted = LEVEL_OF_PRONOUN.get(lex.pronouns[pronoun], ())
+        area = next((h for h in home if h.level in wanted), None)
+        if area is None:
+            continue
+        for mention, entity in members:
+            clause_start = max(sentence.text.rfind(ch, 0, mention.start - sentence.start)
+                               for ch in "，,；;") + 1
+            before = sentence.text[clause_start : mention.start - sentence.start]
+            trigger = next((t for t in lex.run_triggers if t in before), None)
+            if trigger:
+                yield Relation(entity.key, "coversArea", f"district/{area.code}",
+                               f"sentence:{pronoun}-{trigger}", index)
 
 
 def _placed(between: str, lex) -> bool:

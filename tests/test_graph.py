@@ -375,6 +375,9 @@ def test_agency_programs(seed_graph):
     agencies = {r["agencyName"] for r in rows if r["programName"] == guideline}
     # 004: 住房和城乡建设部、工业和信息化部、公安部等16部门联合印发《关于…指导意见》
     assert {"住房和城乡建设部", "工业和信息化部", "公安部"} <= agencies
+    # 000: 区社会发展局(筹)秉持……全面铺开“八大行动”: a local agency, with its jurisdiction
+    local = {(r["agencyName"], r["jurisdictionName"]) for r in rows if r["programName"] == "八大行动"}
+    assert ("钱塘区社会发展局(筹)", "钱塘区") in local
 
 
 def test_entities_per_type(seed_graph):

@@ -126,13 +126,17 @@ def test_budget_keeps_the_busiest_entities_and_says_so(seed_graph):
 
 
 def test_budget_with_focus_keeps_its_neighbourhood(seed_graph):
-    page, selection = view_data(seed_graph, max_nodes=10, focus="钱塘区")
-    focus = page["nodes"][page["focus"]]
-    assert focus["l"] == "钱塘区" and len(page["nodes"]) == 10
     data = read_graph(seed_graph)
-    neighbours = {r.source for r in data.relations if r.target == focus["i"]}
-    neighbours |= {r.target for r in data.relations if r.source == focus["i"]}
-    assert 0 < len(neighbours) < 10 and neighbours <= set(selection.keep)
+    everything, _ = view_data(seed_graph)
+    focus_id = next(n["i"] for n in everything["nodes"] if n["l"] == "钱塘区")
+    neighbours = {r.source for r in data.relations if r.target == focus_id}
+    neighbours |= {r.target for r in data.relations if r.source == focus_id}
+    budget = len(neighbours) + 3
+    assert 0 < len(neighbours) and budget < len(everything["nodes"])
+    page, selection = view_data(seed_graph, max_nodes=budget, focus="钱塘区")
+    focus = page["nodes"][page["focus"]]
+    assert focus["l"] == "钱塘区" and len(page["nodes"]) == budget
+    assert neighbours <= set(selection.keep)
     assert "离焦点最近" in page["notice"]
 
 

@@ -84,11 +84,9 @@ def find_agencies(
         span = _with_jurisdiction(scan, start, end, district_spans, lex, "form:jurisdiction+head")
         if span is None or (span.prefix_end == span.start and not span.level_prefix):
             continue
-        if match.group(0) == "委" and not span.level_prefix and span.prefix_end == span.start:
-            continue
-        if match.group(0) == "委" and span.level_prefix not in ("省", "市", "区", "县", "自治区"):
-            if span.prefix_end == span.start:
-                continue
+        if (match.group(0) == "委" and span.prefix_end == span.start
+                and span.level_prefix not in ("省", "市", "区", "县", "自治区")):
+            continue  # a bare 委 is a party committee only after a place or 省/市/区/县
         found.append(span)
     for name in lex.agency_national:
         for match in re.finditer(re.escape(name), text):

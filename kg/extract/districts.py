@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 
-from kg.extract.scan import Scan, name_token
+from kg.extract.scan import Scan
 from kg.gazetteer import Division, Gazetteer
 from kg.model import EntityType, Level, Mention
 from kg.resources import lexicon

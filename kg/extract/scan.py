@@ -14,7 +14,7 @@ HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 #: characters that may stand inside a name besides Han characters
 #: jieba tags of words that never start or stand inside a name
 STOP_TAGS = frozenset(
-    "v vd vg d p c u uj ul uz ug ud uv r rr rz m q t ad y e o zg df".split()
+    ["v", "vd", "vg", "d", "p", "c", "u", "uj", "ul", "uz", "ug", "ud", "uv", "r", "rr", "rz", "m", "q", "t", "ad", "y", "e", "o", "zg", "df"]
 )
 NUMBER = re.compile(r"^[0-9０-９一二三四五六七八九十百千万两几多数余]+[个家所座处条只项批类场名户人次年月日号届期]?$")
 NAME_EXTRA = set("·()0123456789０１２３４５６７８９ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left
 from collections.abc import Sequence
 
 from kg.errors import EmptyInputError
-from bisect import bisect_left
-
 from kg.model import Aside, Document, Source
 from kg.normalize.blocks import rejoin_lines, remove_boilerplate, remove_repeats, tidy_whitespace
 from kg.normalize.chars import clean_controls, fold_width, mojibake, nfc, to_simplified
