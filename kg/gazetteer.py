@@ -263,30 +263,36 @@ class _Villages:
         _check_header(path, lines, VILLAGE_HEADER)
         self.path = path
         self._lines = lines
-        self._by_town: dict[str, list[int]] = defaultdict(list)
-        self._by_name: dict[str, list[int]] = defaultdict(list)
         town_codes = {c for c, d in towns.items() if d.level is Level.TOWNSHIP}
-        previous = ""
-        for index in range(1, len(lines)):
-            code, tab, name = lines[index].partition("\t")
-            town, dash, rest = code.partition("-")
-            if (
-                not tab
-                or not dash
-                or not name
-                or name != name.strip()
-                or "\t" in name
-                or not rest.startswith(name)
-                or town not in town_codes
-                or code <= previous
-            ):
-                raise DataError(
-                    f"{path}:{index + 1}: expected 'code<TAB>name' with code '<town code>-<name>' "
-                    f"of a known township, codes unique and sorted: {lines[index]!r}"
-                )
-            previous = code
-            self._by_town[town].append(index)
+        rows = [line.partition("\t") for line in lines[1:]]
+        bad = next(
+            (
+                i for i, (code, tab, name) in enumerate(rows)
+                if not tab or not name or code[9:10] != "-" or not code[10:].startswith(name)
+                or name != name.strip() or "\t" in name
+                or (i and code <= rows[i - 1][0]) or code[:9] not in town_codes
+            ),
+            None,
+        )
+        if bad is not None:
+            raise DataError(
+                f"{path}:{bad + 2}: expected 'code<TAB>name' with code '<town code>-<name>' "
+                f"of a known township, codes unique and sorted: {lines[bad + 1]!r}"
+            )
+        self._by_name: dict[str, list[int]] = defaultdict(list)
+        for index, (_code, _tab, name) in enumerate(rows, 1):
             self._by_name[name].append(index)
+        self._town_index: dict[str, list[int]] | None = None
+
+    @property
+    def _by_town(self) -> dict[str, list[int]]:
+        """Rows by town code, built on first use (only villages_of and by_code need it)."""
+        if self._town_index is None:
+            index: dict[str, list[int]] = defaultdict(list)
+            for i in range(1, len(self._lines)):
+                index[self._lines[i][:9]].append(i)
+            self._town_index = index
+        return self._town_index
 
     def _division(self, index: int) -> Division:
         code, _, name = self._lines[index].partition("\t")

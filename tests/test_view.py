@@ -132,7 +132,7 @@ def test_budget_with_focus_keeps_its_neighbourhood(seed_graph):
     neighbours = {r.source for r in data.relations if r.target == focus_id}
     neighbours |= {r.target for r in data.relations if r.source == focus_id}
     budget = len(neighbours) + 3
-    assert 0 < len(neighbours) and budget < len(everything["nodes"])
+    assert len(neighbours) > 0 and budget < len(everything["nodes"])
     page, selection = view_data(seed_graph, max_nodes=budget, focus="钱塘区")
     focus = page["nodes"][page["focus"]]
     assert focus["l"] == "钱塘区" and len(page["nodes"]) == budget
