@@ -46,6 +46,8 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     asides = tuple((a.start, a.end) for a in document.asides)
     home = districts.home_areas(resolved, gazetteer, asides, document.text)
     resolved, zone_why = districts.resolve_zone_words(candidates, resolved, home, gazetteer)
+    if zone_why:  # 经开区 named the city's zone: the article may be about the zone
+        home = districts.home_areas(resolved, gazetteer, asides, document.text)
     district_why += zone_why
     district_at: dict[int, Division] = {
         r.candidate.start: r.division for r in resolved if r.division is not None

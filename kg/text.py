@@ -65,12 +65,12 @@ def user_dictionary() -> Iterator[tuple[str, int, str]]:
     levels = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP, Level.ZONE)
     for name in sorted(set(gazetteer.names(levels=levels))):
         if len(name) >= 2:
-            yield name, 3000, "ns"
+            yield name, 100, "ns"
     upper = (Level.PROVINCE, Level.CITY, Level.COUNTY, Level.ZONE)
     full = set(gazetteer.names(levels=upper))
     for short in sorted(set(gazetteer.names(levels=upper, short=True)) - full):
         if len(short) >= 2:
-            yield short, 800, "ns"
+            yield short, 50, "ns"
     lex = lexicon()
     for word in sorted(set(lex.agency_heads) | set(lex.agency_national)):
         if len(word) >= 2:

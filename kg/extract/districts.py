@@ -386,6 +386,8 @@ def home_areas(
     votes: Counter[str] = Counter()
     levels: dict[str, Division] = {}
     seen: set[tuple[int, str]] = set()
+    named_zones = {r.division.code for r in resolved
+                   if r.division is not None and r.division.level is Level.ZONE}
     for item in resolved:
         division = item.division
         start = item.candidate.start
@@ -393,7 +395,12 @@ def home_areas(
             continue
         paragraph = text.count("\n", 0, start) if text else start
         weight = 2 if start < 300 else 1
-        for area in chain_of(division, gazetteer):
+        chain = chain_of(division, gazetteer)
+        zone = next((z for z in gazetteer.zones_of(division.code) if z.code in named_zones), None)
+        if zone is not None:
+            # a town of a zone the article names votes for the zone, not its official county
+            chain = [a for a in chain if a.level is not Level.COUNTY] + [zone]
+        for area in chain:
             if area.level not in (Level.COUNTY, Level.ZONE, Level.CITY, Level.PROVINCE):
                 continue
             if (paragraph, area.code) in seen:

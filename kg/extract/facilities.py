@@ -66,6 +66,8 @@ def find_facilities(
             nxt = text[end]
             if "\u4e00" <= nxt <= "\u9fff" and nxt not in "的和与及、":
                 continue
+        if text.startswith("地", end) and match.group(0).endswith("场"):
+            continue  # 体育场|地面积: the place is 体育场地, a kind, not a named 体育场
         start = _left_boundary(scan, head_start, district_ends, lex)
         name_start = start
         level = ""
