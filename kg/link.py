@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from kg.extract.agencies import AgencySpan
 from kg.extract.districts import Resolved
-from kg.extract.facilities import FacilitySpan
+from kg.extract.facilities import FacilitySpan, is_generic
 from kg.extract.programs import ProgramSpan
 from kg.gazetteer import Division, Gazetteer
 from kg.model import Entity, EntityType, Level, Mention
@@ -297,14 +297,12 @@ def facility_entities(
 
 def _specific(own: str) -> bool:
     """Does the facility's own part (without a leading district) name it by itself?"""
-    from kg.extract.facilities import GENERIC_MODIFIERS, _only_generic
-
     head_free = own
     for head in lexicon().facility_heads:
         if own.endswith(head):
             head_free = own[: -len(head)]
             break
-    return len(head_free) >= 2 and head_free not in GENERIC_MODIFIERS and not _only_generic(head_free)
+    return len(head_free) >= 2 and not is_generic(head_free)
 
 
 def program_group(name: str) -> str:

@@ -10,18 +10,9 @@ from rdflib import Graph
 
 @cache
 def shapes() -> Graph:
-    graph = Graph()
-    graph.parse(data=resources.files("kg").joinpath("ontology/shapes.ttl").read_text("utf-8"),
-                format="turtle")
-    return graph
-
-
-@cache
-def ontology() -> Graph:
-    graph = Graph()
-    graph.parse(data=resources.files("kg").joinpath("ontology/kg.ttl").read_text("utf-8"),
-                format="turtle")
-    return graph
+    """The SHACL shapes shipped with kg (``ontology/shapes.ttl``)."""
+    text = resources.files("kg").joinpath("ontology/shapes.ttl").read_text("utf-8")
+    return Graph().parse(data=text, format="turtle")
 
 
 def _run(graph: Graph) -> tuple[bool, Graph, str]:

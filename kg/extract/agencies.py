@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from kg.extract.scan import Scan
+from kg.extract.scan import Scan, longest_first
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
 
@@ -94,7 +94,7 @@ def find_agencies(
                 found.append(
                     AgencySpan(match.start(), match.end(), name, match.start(), "", "lexicon:national")
                 )
-    return _longest(found)
+    return longest_first(found)
 
 
 TITLES = ("副主任", "主任", "副局长", "局长", "书记", "副书记", "常务副", "副", "党组", "一级", "二级")
@@ -141,16 +141,6 @@ def _with_jurisdiction(
         if w_start >= 0 and text[w_start:start] == word:
             return AgencySpan(w_start, end, text[w_start:end], start, "", rule)
     return AgencySpan(start, end, text[start:end], start, "", rule)
-
-
-def _longest(spans: list[AgencySpan]) -> list[AgencySpan]:
-    """Keep the longest of overlapping spans (earliest first on ties)."""
-    spans.sort(key=lambda s: (s.start, -(s.end - s.start)))
-    kept: list[AgencySpan] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
-        if all(span.end <= k.start or span.start >= k.end for k in kept):
-            kept.append(span)
-    return sorted(kept, key=lambda s: s.start)
 
 
 def to_mentions(spans: list[AgencySpan]) -> list[Mention]:

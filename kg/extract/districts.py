@@ -12,19 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, replace
 
 from kg.extract.scan import Scan
+from kg.gazetteer import RANK as LEVEL_RANK
 from kg.gazetteer import Division, Gazetteer
 from kg.model import EntityType, Level, Mention
 from kg.resources import lexicon
 from kg.text import word_tag
 
-LEVEL_RANK = {
-    Level.PROVINCE: 0,
-    Level.CITY: 1,
-    Level.COUNTY: 2,
-    Level.ZONE: 2,
-    Level.TOWNSHIP: 3,
-    Level.VILLAGE: 4,
-}
 #: generic abbreviations of development zones, resolved to a zone of the article's city
 ZONE_ABBREVIATIONS = {
     "经开区": ("经济技术开发区", "经济开发区"),

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from kg.extract.scan import Scan, name_start, name_token
+from kg.extract.scan import Scan, longest_first, name_start, name_token
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
 
@@ -78,7 +78,7 @@ def find_facilities(
             level = full_names[name_start]
             name_start = max(ends)
         own = text[name_start:head_start]
-        generic = not own or own in GENERIC_MODIFIERS or _only_generic(own)
+        generic = not own or is_generic(own)
         if generic and name_start == start:
             continue  # a bare kind: 幼儿园, 社区卫生服务中心, 社区多功能运动场
         if generic and own and level not in ("township", "village"):
@@ -87,11 +87,13 @@ def find_facilities(
         if head in lex.facility_generic_heads and name_start == start and len(own) < 2:
             continue
         found.append(FacilitySpan(start, end, text[start:end], name_start, "form:name+head"))
-    return _longest(found)
+    return longest_first(found)
 
 
-def _only_generic(own: str) -> bool:
+def is_generic(own: str) -> bool:
     """True when ``own`` is made only of generic modifiers (社区多功能, 婴幼儿照护服务社区)."""
+    if own in GENERIC_MODIFIERS:
+        return True
     words = sorted(GENERIC_MODIFIERS | lexicon().name_verbs | lexicon().facility_generic_kinds,
                    key=len, reverse=True)
     rest = own
@@ -123,14 +125,6 @@ def _left_boundary(
         return district_ends[start]
     start = name_start(scan, start, head_start, MAX_NAME)
     return district_ends.get(start, start)
-
-
-def _longest(spans: list[FacilitySpan]) -> list[FacilitySpan]:
-    kept: list[FacilitySpan] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
-        if all(span.end <= k.start or span.start >= k.end for k in kept):
-            kept.append(span)
-    return sorted(kept, key=lambda s: s.start)
 
 
 def to_mentions(spans: list[FacilitySpan]) -> list[Mention]:

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from kg.extract.scan import Scan, name_start
+from kg.extract.scan import Scan, longest_first, name_start
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
 from kg.text import word_tag
@@ -88,7 +88,7 @@ def find_programs(scan: Scan, known_names: set[str]) -> list[ProgramSpan]:
         found.append(ProgramSpan(match.start(), match.end(), match.group(0), inner, "book-title"))
     found.extend(_whole_lines(text, lex))
     found.extend(_unquoted(scan, lex, [(s.start, s.end) for s in found]))
-    return _longest(found)
+    return longest_first(found)
 
 
 def _clause_start(text: str, offset: int) -> int:
@@ -231,14 +231,6 @@ def _unquoted(scan: Scan, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Pr
         name = text[start:end]
         out.append(ProgramSpan(start, end, name, name, "form:name+category"))
     return out
-
-
-def _longest(spans: list[ProgramSpan]) -> list[ProgramSpan]:
-    kept: list[ProgramSpan] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
-        if all(span.end <= k.start or span.start >= k.end for k in kept):
-            kept.append(span)
-    return sorted(kept, key=lambda s: s.start)
 
 
 def to_mentions(spans: list[ProgramSpan]) -> list[Mention]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol, TypeVar
 
 from kg.model import Sentence
 from kg.resources import lexicon
@@ -12,6 +13,15 @@ from kg.text import Token, split_sentences, tokenize, word_tag
 
 HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
 #: characters that may stand inside a name besides Han characters
+class _Span(Protocol):
+    @property
+    def start(self) -> int: ...
+    @property
+    def end(self) -> int: ...
+
+
+S = TypeVar("S", bound=_Span)
+
 #: jieba tags of words that never start or stand inside a name
 STOP_TAGS = frozenset(
     ["v", "vd", "vg", "d", "p", "c", "u", "uj", "ul", "uz", "ug", "ud", "uv", "r", "rr", "rz", "m", "q", "t", "ad", "y", "e", "o", "zg", "df"]
@@ -124,3 +134,13 @@ def name_start(
     ):
         taken.pop(0)
     return taken[0].start if taken else start
+
+
+def longest_first(spans: list[S]) -> list[S]:
+    """Keep the longest of overlapping spans (the earliest on ties), in text order. Spans
+    are any records with ``start`` and ``end``."""
+    kept: list[S] = []
+    for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
+        if all(span.end <= k.start or span.start >= k.end for k in kept):
+            kept.append(span)
+    return sorted(kept, key=lambda s: s.start)
