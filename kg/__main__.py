@@ -1,3 +1,3 @@
-from kg.cli import main
+from kg.cli import run
 
-raise SystemExit(main())
+run()

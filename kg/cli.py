@@ -7,8 +7,10 @@ Each command parses its arguments, calls library functions, and turns a
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from kg import __version__
@@ -54,8 +56,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             jobs=args.jobs,
         )
     progress.close()
-    write_graph(graph, out / "graph.ttl")
-    write_html(graph, out / "graph.html")
+    with _in_background(lambda: write_graph(graph, out / "graph.ttl")):
+        write_html(graph, out / "graph.html")
     if args.store:
         from kg.store import write_store
 
@@ -79,6 +81,36 @@ def cmd_build(args: argparse.Namespace) -> int:
     if report.failed:
         return EXIT_SOME_INPUTS_FAILED
     return 0 if conforms else EXIT_ERROR
+
+
+@contextmanager
+def _in_background(work: Callable[[], None]) -> Iterator[None]:
+    """Run ``work`` in a forked child while the body runs (the Turtle file is written while
+    the HTML view is drawn); fall back to running it first where fork is not available. A
+    failure in the child is raised here as a KgError."""
+    if not hasattr(os, "fork"):
+        work()
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # child: do the work, leave without running the parent's cleanup
+        status = 0
+        try:
+            work()
+        except BaseException as exc:  # reported through the exit status
+            print(f"kg: {exc}", file=sys.stderr)
+            status = 1
+        finally:
+            sys.stderr.flush()
+            os._exit(status)
+    try:
+        yield
+    finally:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise KgError("writing the graph file failed (see the message above)")
 
 
 class _NoProgress:
@@ -252,7 +284,7 @@ def parser() -> argparse.ArgumentParser:
 
     for name in ("build", "extract"):
         made[name].add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",
-                                help="extraction worker processes (default: CPUs - 1; 0 = none)")
+                                help="extraction worker processes (default: one per CPU; 0 = none)")
     for name in ("build", "extract", "explain"):
         made[name].add_argument("--overrides", metavar="FILE",
                                 help="TOML file of aliases, type fixes and forbidden merges")
@@ -296,6 +328,15 @@ def parser() -> argparse.ArgumentParser:
     made["serve"].add_argument("--workers", type=int, default=2, metavar="N",
                                help="query processes, each with the graph loaded (default 2)")
     return top
+
+
+def run() -> None:
+    """Console entry point: like :func:`main`, then leave without tearing down the heap
+    (freeing a large graph object by object takes seconds; every file is closed by now)."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
