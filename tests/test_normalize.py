@@ -483,3 +483,12 @@ def test_property_offsets_always_map_back(raw: str) -> None:
     for region in doc.removed:
         assert 0 <= region.start <= region.end <= len(raw)
         assert raw[region.start : region.end] == region.text
+
+
+def test_show_removed_lists_asides_too(doc001: Document) -> None:
+    from kg.normalize import explain_removed
+
+    lines = explain_removed(doc001)
+    asides = [line for line in lines if line.startswith("aside:headline-list")]
+    assert len(asides) == 1 and "kept, not body" in asides[0]
+    assert any(line.startswith("ruby") for line in lines)

@@ -51,6 +51,15 @@ def explain_removed(doc: Document, *, width: int = 60, reasons: tuple[str, ...] 
         lines.append(
             f"{region.reason:<22} {region.start:>7}-{region.end:<7} {_preview(region.text, width)}"
         )
+    # regions kept in the text but set apart from the body (offsets into the normalized text)
+    for aside in doc.asides:
+        if reasons and not f"aside:{aside.reason}".startswith(reasons):
+            continue
+        text = doc.text[aside.start : aside.end]
+        lines.append(
+            f"{'aside:' + aside.reason:<22} {aside.start:>7}-{aside.end:<7} {_preview(text, width)}"
+            "  (kept, not body; offsets in the normalized text)"
+        )
     return lines
 
 
