@@ -279,7 +279,8 @@ def facility_entities(
             context_area, context_reason = locality.resolve("区", span.start)
             if context_area is not None:
                 reason = f"{span.text}@{span.start}: located by context: {context_reason}"
-        key = f"facility/{area.code if area else anchor_home}/{key_part(label)}"
+        place = area or context_area
+        key = f"facility/{place.code if place else anchor_home}/{key_part(label)}"
         groups[key].append(mention)
         labels.setdefault(key, label)
         why[key].append(reason)

@@ -153,3 +153,27 @@ def test_jieba_dictionary_is_generated_from_gazetteer_and_lexicon():
     assert {"钱塘区", "硖石街道", "威海经济技术开发区", "社区卫生服务中心", "民政局"} <= words
     tokens = [t.text for t in tokenize("钱塘区闻潮社区卫生服务中心和白杨街道")]
     assert "钱塘区" in tokens and "社区卫生服务中心" in tokens and "白杨街道" in tokens
+
+
+def test_same_things_in_two_articles_get_the_same_iri(tmp_path):
+    from rdflib.namespace import SKOS
+
+    from kg.build import build
+
+    (tmp_path / "a.txt").write_text(
+        "杭州市钱塘区召开民生会议。市民政局、区卫健委负责人介绍，闻潮社区卫生服务中心已建成投用。",
+        encoding="utf-8")
+    (tmp_path / "b.txt").write_text(
+        "钱塘区推进养老服务。杭州市民政局表示，闻潮社区卫生服务中心将开设老年门诊。\n"
+        "威海市民政局同日召开会议，市民政局负责人出席。", encoding="utf-8")
+    graph = build(tmp_path)
+    by_label: dict[str, set] = {}
+    for subject, label in graph.subject_objects(SKOS.prefLabel):
+        by_label.setdefault(str(label), set()).add(subject)
+    for name in ("杭州市民政局", "闻潮社区卫生服务中心", "钱塘区", "威海市民政局"):
+        assert len(by_label[name]) == 1, name
+    assert by_label["杭州市民政局"] != by_label["威海市民政局"]
+    from kg.vocab import KG
+
+    hangzhou = next(iter(by_label["杭州市民政局"]))
+    assert len(set(graph.objects(hangzhou, KG.mentionedIn))) == 2

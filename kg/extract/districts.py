@@ -378,6 +378,7 @@ def home_areas(
     """
     votes: Counter[str] = Counter()
     levels: dict[str, Division] = {}
+    first: dict[str, int] = {}  # ties go to the area named first
     seen: set[tuple[int, str]] = set()
     named_zones = {r.division.code for r in resolved
                    if r.division is not None and r.division.level is Level.ZONE}
@@ -401,19 +402,20 @@ def home_areas(
             seen.add((paragraph, area.code))
             votes[area.code] += weight
             levels[area.code] = area
+            first.setdefault(area.code, start)
     if not votes:
         return ()
-    best_city = max((c for c in votes if levels[c].level is Level.CITY),
-                    key=lambda c: (votes[c], c), default=None)
+    rank = lambda c: (votes[c], -first[c])  # noqa: E731
+    best_city = max((c for c in votes if levels[c].level is Level.CITY), key=rank, default=None)
     best_county = max(
         (c for c in votes if levels[c].level in (Level.COUNTY, Level.ZONE)
          and (best_city is None or best_city in {a.code for a in chain_of(levels[c], gazetteer)})),
-        key=lambda c: (votes[c], c), default=None,
+        key=rank, default=None,
     )
     home: list[Division] = []
     if best_county is not None and (best_city is None or votes[best_county] * 2 >= votes[best_city]):
         home.append(levels[best_county])
-    top = best_city or max(votes, key=lambda c: (votes[c], c))
+    top = best_city or max(votes, key=rank)
     home.extend(a for a in chain_of(levels[top], gazetteer)
                 if a.level in (Level.CITY, Level.PROVINCE))
     # a township the body names more than any other, inside the home county, comes last
