@@ -108,6 +108,8 @@ def district_entities(
 
 
 NATIONAL_HEADS = ("部", "总局", "署")
+#: facility names that need their place in front to name one facility
+NEEDS_PLACE = ("第", "实验", "中心", "人民", "中医", "妇幼", "儿童", "老年", "职业", "市民", "区")
 LEVELS_OF = {
     "province": (Level.PROVINCE,),
     "city": (Level.CITY,),
@@ -303,7 +305,10 @@ def _specific(own: str) -> bool:
         if own.endswith(head):
             head_free = own[: -len(head)]
             break
-    return len(head_free) >= 2 and not is_generic(head_free)
+    # an ordinal or a common school/hospital word (第一人民医院, 实验小学, 中心小学) names a
+    # facility only together with its place
+    return (len(head_free) >= 2 and not is_generic(head_free)
+            and not head_free.startswith(NEEDS_PLACE))
 
 
 def program_group(name: str) -> str:

@@ -96,9 +96,9 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
         span = (item.candidate.start, item.candidate.end)
         if any(_overlaps(span, r) for r in program_ranges):
             continue
-        if any(s < span[0] < e for s, e in taken) and not any(
-            f.start <= span[0] and span[1] <= f.name_start for f in facility_spans
-        ):
+        # inside a facility's own name (not its leading places) a place is part of the name;
+        # inside an agency's name it is the agency's jurisdiction, a mention of its own
+        if any(f.start < span[0] < f.end and span[1] > f.name_start for f in facility_spans):
             continue
         if item.candidate.rule == "gazetteer:short" and any(
             s == span[0] and span[1] < e for s, e in taken

@@ -492,3 +492,15 @@ def test_show_removed_lists_asides_too(doc001: Document) -> None:
     asides = [line for line in lines if line.startswith("aside:headline-list")]
     assert len(asides) == 1 and "kept, not body" in asides[0]
     assert any(line.startswith("ruby") for line in lines)
+
+
+def test_html_blocks_stay_apart() -> None:
+    html = ("<html><body><article><h1>某县：民生实事暖人心</h1>"
+            "<p>今年以来，某县扎实推进十大民生工程，新建一批幸福食堂</p>"
+            "<p>村里的卫生室刚刚完成改造。</p></article></body></html>")
+    doc = normalize_text(html, "page.html")
+    assert doc.text.splitlines() == [
+        "某县:民生实事暖人心",
+        "今年以来,某县扎实推进十大民生工程,新建一批幸福食堂",
+        "村里的卫生室刚刚完成改造。",
+    ]

@@ -196,6 +196,7 @@ def _whole_lines(text: str, lex: Lexicon) -> list[ProgramSpan]:
 #: words that stand inside program names although they end facility names on the left
 PROGRAM_INNER = frozenset({"群众", "居民", "市民", "老人", "周边", "支持", "建设", "提升", "改造",
                            "困难", "重点", "附近"})
+PLACES = ("街道", "社区", "村", "镇", "乡", "区", "县", "市", "省")
 SCOPES = ("全省", "全市", "全区", "全县", "全国", "省级", "市级", "区级")
 GENERIC_OWN = ("民生实事", "为民办实事", "惠民", "实事", "重点", "建设", "产业", "民生")
 
@@ -217,8 +218,8 @@ def _unquoted(scan: Scan, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Pr
             continue
         start = name_start(scan, head_start, head_start, 20, inner=PROGRAM_INNER)
         own = text[start:head_start]
-        if len(own) < 4 or _generic(own, lex) or own[0] in "区市县镇省":
-            continue
+        if len(own) < 4 or _generic(own, lex) or own[0] in "区市县镇省" or own.endswith(PLACES):
+            continue  # 宁海路街道|试点: a place before the word, not a program's name
         before = text[max(0, start - 4) : start]
         for scope in SCOPES:  # 落实全省|大花园建设行动计划
             if before.endswith(scope):

@@ -41,6 +41,8 @@ def run_passes(
     for pass_name, fn in PASSES:
         if pass_name in skip or (pass_name == "html" and not html):
             continue
+        if pass_name == "rejoin" and html:
+            continue  # in HTML a line break is a block boundary, never a page break
         m = fn(m)
     return m
 
