@@ -136,6 +136,7 @@ def build_graph_from(
             on_error(exc)
 
     seen_entities: set[str] = set()
+    chains: set[str] = set()
     for result in extract(paths, overrides, on_error=failed, strict=strict, jobs=jobs):
         report.documents += 1
         report.characters += len(result.document.text)
@@ -143,7 +144,7 @@ def build_graph_from(
             if entity.key not in seen_entities:
                 seen_entities.add(entity.key)
                 report.entities[entity.type.value] += 1
-        add_result(graph, result, gazetteer)
+        add_result(graph, result, gazetteer, chains)
         if on_result is not None:
             on_result(result)
     merge_labels(graph)

@@ -1,14 +1,21 @@
 """The per-document pipeline: Document → mentions → entities and relations.
 
-Each step is a small named function; :func:`process` runs them in order. Documents are
-independent of each other; merging across documents is :mod:`kg.merge`.
+Each step is a small named function; :func:`process` runs them in order: places
+(:func:`find_places`), names (:func:`find_names`), the places that are mentions
+(:func:`places_as_mentions`), entities (:mod:`kg.link`), the override file
+(:mod:`kg.overrides`), relations (:mod:`kg.relations`). Documents are independent of each
+other; they merge in the graph through their content IRIs (:mod:`kg.rdf`).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from kg.extract import agencies, districts, facilities, programs
+from kg.extract.agencies import AgencySpan
+from kg.extract.districts import Resolved
+from kg.extract.facilities import FacilitySpan
+from kg.extract.programs import ProgramSpan
 from kg.extract.scan import Scan
 from kg.gazetteer import Division, Gazetteer
 from kg.link import (
@@ -18,54 +25,59 @@ from kg.link import (
     facility_entities,
     program_entities,
 )
-from kg.model import Document, DocumentResult, Entity, EntityType, Mention
+from kg.model import Document, DocumentResult, Entity, EntityType, Mention, Sentence
 from kg.overrides import apply_overrides
 from kg.relations import find_relations
 from kg.resources import Overrides, load_overrides
 from kg.text import sentence_index
 
 
-def _inside(mention: Mention, spans: list[tuple[int, int]]) -> bool:
-    return any(s <= mention.start and mention.end <= e and (s, e) != (mention.start, mention.end)
-               for s, e in spans)
-
-
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
-def process(document: Document, overrides: Overrides | None = None) -> DocumentResult:
-    """Extract the entities and relations of one normalized document."""
-    gazetteer = Gazetteer.load()
-    overrides = overrides or load_overrides(None)
-    scan = Scan.of(document.text)
+@dataclass(frozen=True)
+class Places:
+    """Step 1's result: the District spans of one article, its home areas, and why."""
 
-    # districts first: every other type uses them as jurisdiction or location
+    resolved: list[Resolved]
+    home: tuple[Division, ...]
+    why: list[str]
+
+
+def find_places(scan: Scan, document: Document, gazetteer: Gazetteer) -> Places:
+    """Districts first: every other type uses them as jurisdiction or location."""
     candidates = districts.find_candidates(scan, gazetteer)
-    resolved, district_why = districts.resolve(candidates, gazetteer)
+    resolved, why = districts.resolve(candidates, gazetteer)
     asides = tuple((a.start, a.end) for a in document.asides)
     home = districts.home_areas(resolved, gazetteer, asides, document.text)
     resolved, zone_why = districts.resolve_zone_words(candidates, resolved, home, gazetteer)
     if zone_why:  # 经开区 named the city's zone: the article may be about the zone
         home = districts.home_areas(resolved, gazetteer, asides, document.text)
-    district_why += zone_why
-    district_at: dict[int, Division] = {
-        r.candidate.start: r.division for r in resolved if r.division is not None
-    }
-    district_spans = {r.candidate.end: (r.candidate.start, r.candidate.text) for r in resolved}
+    return Places(resolved, home, why + zone_why)
 
-    agency_spans = agencies.find_agencies(scan, district_spans)
+
+@dataclass(frozen=True)
+class Spans:
+    """Step 2's result: the non-overlapping Agency, Facility and Program spans."""
+
+    agencies: list[AgencySpan]
+    facilities: list[FacilitySpan]
+    programs: list[ProgramSpan]
+
+
+def find_names(scan: Scan, resolved: list[Resolved]) -> Spans:
+    """Agencies, facilities and programs; where two readings overlap the longer wins, and a
+    program name wins over an agency or facility inside it."""
+    agency_spans = agencies.find_agencies(
+        scan, {r.candidate.end: (r.candidate.start, r.candidate.text) for r in resolved})
     facility_spans = facilities.find_facilities(
         scan,
         {r.candidate.end: r.candidate.start for r in resolved},
-        {
-            r.candidate.start: r.division.level.value
-            for r in resolved
-            if r.division is not None and r.candidate.text == r.division.name
-        }
+        {r.candidate.start: r.division.level.value for r in resolved
+         if r.division is not None and r.candidate.text == r.division.name}
         | {r.candidate.start: "village" for r in resolved if r.division is None},
     )
-    # an agency name wins over a facility reading of the same words, and vice versa by length
     agency_ranges = [(a.start, a.end) for a in agency_spans]
     facility_spans = [
         f for f in facility_spans
@@ -81,76 +93,98 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     known = {r.candidate.text for r in resolved} | {a.text for a in agency_spans}
     program_spans = programs.find_programs(scan, known)
     program_ranges = [(p.start, p.end) for p in program_spans]
-    taken = [(a.start, a.end) for a in agency_spans] + facility_ranges
-    agency_spans = [
-        a for a in agency_spans if not any(_overlaps((a.start, a.end), r) for r in program_ranges)
-    ]
-    facility_spans = [
-        f for f in facility_spans if not any(_overlaps((f.start, f.end), r) for r in program_ranges)
-    ]
+    return Spans(
+        [a for a in agency_spans if not any(_overlaps((a.start, a.end), r) for r in program_ranges)],
+        [f for f in facility_spans if not any(_overlaps((f.start, f.end), r) for r in program_ranges)],
+        program_spans,
+    )
 
-    # districts inside a program name, or inside a facility/agency name without being its
-    # leading part, are not mentions of the district (健康浙江促进行动, 钱塘大剧院)
-    kept_resolved = []
+
+def places_as_mentions(resolved: list[Resolved], spans: Spans) -> list[Resolved]:
+    """The District spans that are mentions: not inside a program name (健康浙江促进行动) or a
+    facility's own name (钱塘大剧院); a place in an agency's name is its jurisdiction and
+    stays a mention (浙江省体育局 names 浙江省)."""
+    program_ranges = [(p.start, p.end) for p in spans.programs]
+    taken = [(a.start, a.end) for a in spans.agencies] + [(f.start, f.end) for f in spans.facilities]
+    kept = []
     for item in resolved:
         span = (item.candidate.start, item.candidate.end)
         if any(_overlaps(span, r) for r in program_ranges):
             continue
-        # inside a facility's own name (not its leading places) a place is part of the name;
-        # inside an agency's name it is the agency's jurisdiction, a mention of its own
-        if any(f.start < span[0] < f.end and span[1] > f.name_start for f in facility_spans):
+        if any(f.start < span[0] < f.end and span[1] > f.name_start for f in spans.facilities):
             continue
         if item.candidate.rule == "gazetteer:short" and any(
             s == span[0] and span[1] < e for s, e in taken
         ):
-            continue  # 钱塘大剧院: a short form leading a name is part of that name
-        kept_resolved.append(item)
+            continue  # a short form leading a name is part of that name
+        kept.append(item)
+    return kept
 
+
+def _placed_in(document: Document, sentences: tuple[Sentence, ...],
+               mentions: list[Mention]) -> list[Mention]:
+    """Each mention with its sentence and, inside an aside, the aside's reason."""
+    out = []
+    for m in mentions:
+        aside = document.aside_at(m.start)
+        out.append(replace(m, sentence=sentence_index(sentences, m.start),
+                           aside=aside.reason if aside else ""))
+    return out
+
+
+def _with_reasons(entities: list[Entity], why: list[str]) -> list[Entity]:
+    """District resolution reasons go to the entity whose mention they are about."""
+    if not why:
+        return entities
+    return [
+        replace(e, why=e.why + tuple(w for w in why
+                                     if any(w.startswith(f"{m.text}@{m.start}:") for m in e.mentions)))
+        if e.type is EntityType.DISTRICT else e
+        for e in entities
+    ]
+
+
+def process(document: Document, overrides: Overrides | None = None) -> DocumentResult:
+    """Extract the entities and relations of one normalized document."""
+    gazetteer = Gazetteer.load()
+    overrides = overrides or load_overrides(None)
+    scan = Scan.of(document.text)
     sentences = scan.sentences
 
-    def with_sentence(mentions: list[Mention]) -> list[Mention]:
-        out = []
-        for m in mentions:
-            aside = document.aside_at(m.start)
-            out.append(replace(m, sentence=sentence_index(sentences, m.start),
-                               aside=aside.reason if aside else ""))
-        return out
-
-    district_mentions = with_sentence(districts.to_mentions(kept_resolved))
-    agency_mentions = with_sentence(agencies.to_mentions(agency_spans))
-    facility_mentions = with_sentence(facilities.to_mentions(facility_spans))
-    program_mentions = with_sentence(programs.to_mentions(program_spans))
-
-    district_list = district_entities(kept_resolved, district_mentions, gazetteer, home)
+    places = find_places(scan, document, gazetteer)
+    spans = find_names(scan, places.resolved)
+    kept = places_as_mentions(places.resolved, spans)
+    district_at = {r.candidate.start: r.division for r in places.resolved if r.division is not None}
     locality = Locality(
         document.text,
-        [(r.candidate.start, r.candidate.end, r.division) for r in kept_resolved
-         if r.division is not None],
-        home,
-        asides,
+        [(r.candidate.start, r.candidate.end, r.division) for r in kept if r.division is not None],
+        places.home,
+        tuple((a.start, a.end) for a in document.asides),
     )
+
+    def placed(mentions: list[Mention]) -> list[Mention]:
+        return _placed_in(document, sentences, mentions)
+
     entity_list: list[Entity] = [
-        *district_list,
-        *agency_entities(agency_spans, agency_mentions, district_at, locality),
-        *facility_entities(facility_spans, facility_mentions, district_at, locality),
-        *program_entities(program_spans, program_mentions, home),
+        *district_entities(kept, placed(districts.to_mentions(kept)), gazetteer, places.home),
+        *agency_entities(spans.agencies, placed(agencies.to_mentions(spans.agencies)),
+                         district_at, locality),
+        *facility_entities(spans.facilities, placed(facilities.to_mentions(spans.facilities)),
+                           district_at, locality),
+        *program_entities(spans.programs, placed(programs.to_mentions(spans.programs)),
+                          places.home),
     ]
-    entity_list = apply_overrides(entity_list, overrides, document.text, sentences, home)
-    if district_why:
-        entity_list = [
-            replace(e, why=e.why + tuple(w for w in district_why
-                                         if any(w.startswith(f"{m.text}@{m.start}:") for m in e.mentions)))
-            if e.type is EntityType.DISTRICT else e
-            for e in entity_list
-        ]
+    entity_list = apply_overrides(entity_list, overrides, document.text, sentences, places.home)
+    entity_list = _with_reasons(entity_list, places.why)
     entity_list.sort(key=lambda e: (e.mentions[0].start if e.mentions else 0, e.key))
-    relations = find_relations(entity_list, sentences, gazetteer, home)
-    mentions = tuple(sorted((m for e in entity_list for m in e.mentions), key=lambda m: (m.start, m.end)))
+    relations = find_relations(entity_list, sentences, gazetteer, places.home)
+    mentions = tuple(sorted((m for e in entity_list for m in e.mentions),
+                            key=lambda m: (m.start, m.end)))
     return DocumentResult(
         document=document,
         sentences=sentences,
         mentions=mentions,
         entities=tuple(entity_list),
         relations=tuple(relations),
-        home=tuple(f"district/{d.code}" for d in home),
+        home=tuple(f"district/{d.code}" for d in places.home),
     )

@@ -53,15 +53,15 @@ def integer(value: int) -> Literal:
     return Literal(value, datatype=XSD.integer)
 
 
-_CHAINS_ADDED: dict[int, set[str]] = {}
-
-
-def add_district_chain(graph: Graph, code: str, gazetteer: Gazetteer) -> None:
-    """The division and its ancestors up to the province, from the gazetteer (once per graph)."""
-    added = _CHAINS_ADDED.setdefault(id(graph), set())
-    if code in added and (URIRef(iri(f"district/{code}")), RDF.type, KG.District) in graph:
-        return
-    added.add(code)
+def add_district_chain(
+    graph: Graph, code: str, gazetteer: Gazetteer, done: set[str] | None = None
+) -> None:
+    """The division and its ancestors up to the province, from the gazetteer. ``done``
+    holds the codes already added to this graph, so each chain is added once."""
+    if done is not None:
+        if code in done:
+            return
+        done.add(code)
     division = gazetteer.by_code(code)
     if division is None:
         return  # a zone the text named, not in the gazetteer: its entity carries its links
@@ -78,7 +78,18 @@ def add_district_chain(graph: Graph, code: str, gazetteer: Gazetteer) -> None:
             graph.add((node, KG.partOf, iri(f"district/{parent.code}")))
 
 
-def add_entity(graph: Graph, entity: Entity, doc: URIRef, gazetteer: Gazetteer) -> None:
+def _district_codes(entity: Entity) -> list[str]:
+    """Codes of the gazetteer districts an entity links to (itself, parent, jurisdiction …)."""
+    codes = [entity.code] if entity.type is EntityType.DISTRICT and entity.code else []
+    for key in (entity.parent_key, entity.jurisdiction_key, entity.located_key):
+        if key.startswith("district/") and "/" not in key.split("/", 1)[1]:
+            codes.append(key.split("/", 1)[1])
+    return codes
+
+
+def add_entity(
+    graph: Graph, entity: Entity, doc: URIRef, gazetteer: Gazetteer, done: set[str] | None = None
+) -> None:
     node = iri(entity.key)
     graph.add((node, RDF.type, KG[entity.type.value]))
     graph.add((node, SKOS.prefLabel, zh(entity.label)))
@@ -88,22 +99,17 @@ def add_entity(graph: Graph, entity: Entity, doc: URIRef, gazetteer: Gazetteer) 
     for alias in entity.aliases:
         if alias != entity.label:
             graph.add((node, SKOS.altLabel, zh(alias)))
-    if entity.type is EntityType.DISTRICT:
-        if entity.code:
-            add_district_chain(graph, entity.code, gazetteer)
-        elif entity.level is not None:
-            graph.add((node, KG.level, LEVEL_TERMS[entity.level]))
-        if entity.parent_key and entity.parent_key.startswith("district/"):
-            parent_code = entity.parent_key.split("/", 1)[1]
-            if "/" not in parent_code:
-                add_district_chain(graph, parent_code, gazetteer)
-    for key in (entity.jurisdiction_key, entity.located_key):
-        if key.startswith("district/") and "/" not in key.split("/", 1)[1]:
-            add_district_chain(graph, key.split("/", 1)[1], gazetteer)
+    if entity.type is EntityType.DISTRICT and not entity.code and entity.level is not None:
+        graph.add((node, KG.level, LEVEL_TERMS[entity.level]))
+    for code in _district_codes(entity):
+        add_district_chain(graph, code, gazetteer, done)
 
 
-def add_result(graph: Graph, result: DocumentResult, gazetteer: Gazetteer) -> None:
-    """Add one document's entities, mentions, sentences and relations."""
+def add_result(
+    graph: Graph, result: DocumentResult, gazetteer: Gazetteer, done: set[str] | None = None
+) -> None:
+    """Add one document's entities, mentions, sentences and relations (``done``: see
+    :func:`add_district_chain`)."""
     doc = document_iri(result)
     document = result.document
     graph.add((doc, RDF.type, KG.Document))
@@ -113,7 +119,7 @@ def add_result(graph: Graph, result: DocumentResult, gazetteer: Gazetteer) -> No
     base = f"doc/{document.digest[:16]}"
     used_sentences: set[int] = set()
     for entity in result.entities:
-        add_entity(graph, entity, doc, gazetteer)
+        add_entity(graph, entity, doc, gazetteer, done)
         for mention in entity.mentions:
             node = ID[f"{base}/m{mention.start}-{mention.end}"]
             graph.add((node, RDF.type, KG.Mention))
@@ -201,8 +207,9 @@ def add_schema_facts(graph: Graph) -> None:
 def build_graph(results: Iterable[DocumentResult], gazetteer: Gazetteer | None = None) -> Graph:
     gazetteer = gazetteer or Gazetteer.load()
     graph = new_graph()
+    done: set[str] = set()
     for result in results:
-        add_result(graph, result, gazetteer)
+        add_result(graph, result, gazetteer, done)
     merge_labels(graph)
     add_schema_facts(graph)
     return graph
