@@ -258,13 +258,12 @@ def facility_entities(
     spans: Iterable[FacilitySpan], mentions: list[Mention], district_at: dict[int, Division],
     locality: Locality,
 ) -> list[Entity]:
-    home = locality.home
-    groups: dict[str, list[Mention]] = defaultdict(list)
-    labels: dict[str, str] = {}
-    located: dict[str, str] = {}
-    why: dict[str, list[str]] = defaultdict(list)
-    anchor_home = home[0].code if home else "cn"
+    """Facilities by name within the article. Each is located in the place written before
+    it (义蓬街道|文体中心), or else in the county its paragraph or the article is about; its
+    key joins that place's code and its name, so the same facility in two articles about the
+    same county is one entity."""
     prefixes = lexicon().level_prefixes
+    by_label: dict[str, list[tuple[Mention, Division | None, Division | None, str]]] = {}
     for span, mention in zip(spans, mentions, strict=True):
         own = span.text[span.name_start - span.start :]
         label = own if _specific(own) else span.text
@@ -281,21 +280,21 @@ def facility_entities(
             context_area, context_reason = locality.resolve("区", span.start)
             if context_area is not None:
                 reason = f"{span.text}@{span.start}: located by context: {context_reason}"
-        place = area or context_area
-        key = f"facility/{place.code if place else anchor_home}/{key_part(label)}"
-        groups[key].append(mention)
-        labels.setdefault(key, label)
-        why[key].append(reason)
-        if area is not None:
-            located[key] = f"district/{area.code}"
-        elif context_area is not None:
-            located.setdefault(key, f"district/{context_area.code}")
-    return [
-        Entity(key, EntityType.FACILITY, labels[key], tuple(ms),
-               tuple(sorted({m.text for m in ms} - {labels[key]})), located_key=located.get(key, ""),
-               why=tuple(w for w in why[key] if not w.endswith(": ")))
-        for key, ms in groups.items()
-    ]
+        by_label.setdefault(label, []).append((mention, area, context_area, reason))
+    anchor_home = locality.home[0].code if locality.home else "cn"
+    entities = []
+    for label, members in by_label.items():
+        written = next((area for _, area, _, _ in members if area is not None), None)
+        context = next((ctx for _, _, ctx, _ in members if ctx is not None), None)
+        place = written or context
+        ms = tuple(m for m, _, _, _ in members)
+        entities.append(Entity(
+            f"facility/{place.code if place else anchor_home}/{key_part(label)}",
+            EntityType.FACILITY, label, ms, tuple(sorted({m.text for m in ms} - {label})),
+            located_key=f"district/{place.code}" if place else "",
+            why=tuple(w for _, _, _, w in members if not w.endswith(": ")),
+        ))
+    return entities
 
 
 def _specific(own: str) -> bool:

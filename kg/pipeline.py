@@ -54,6 +54,7 @@ def find_places(scan: Scan, document: Document, gazetteer: Gazetteer) -> Places:
     resolved, zone_why = districts.resolve_zone_words(candidates, resolved, home, gazetteer)
     if zone_why:  # 经开区 named the city's zone: the article may be about the zone
         home = districts.home_areas(resolved, gazetteer, asides, document.text)
+    resolved = districts.drop_place_stems(resolved, home, gazetteer)
     return Places(resolved, home, why + zone_why)
 
 

@@ -177,3 +177,19 @@ def test_same_things_in_two_articles_get_the_same_iri(tmp_path):
 
     hangzhou = next(iter(by_label["杭州市民政局"]))
     assert len(set(graph.objects(hangzhou, KG.mentionedIn))) == 2
+
+
+def test_a_village_named_like_a_place_elsewhere_is_kept_but_not_the_home_place():
+    text = ("广州市黄埔区推进便民生活圈建设。\n"
+            "黄埔区商务局表示，在文冲社区、红山社区新建社区菜市场2个。\n"
+            "黄埔社区嵌入式服务设施同步推进。")
+    districts = entities(extract_text(text), EntityType.DISTRICT)
+    assert "红山社区" in districts  # 红山 is also 红山区 (赤峰), far from this article
+    assert districts["文冲社区"].parent == "文冲街道"
+    assert "黄埔社区" not in districts  # 黄埔 is the article's own district
+
+
+def test_one_facility_per_name_in_an_article(seed_results):
+    for result in seed_results.values():
+        labels = [e.label for e in result.entities if e.type is EntityType.FACILITY]
+        assert len(labels) == len(set(labels)), result.document.name

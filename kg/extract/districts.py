@@ -156,18 +156,45 @@ def _choose_stem(
         s = stems[0][0]
         villages = gazetteer.villages_named(text[s:end])
         return Candidate(s, end, text[s:end], villages, "form:village:after-place")
-    # a stem that is itself a place (杭州|社区嵌入式…) is that place, not a village name
-    stems = [(s, stem) for s, stem in stems
-             if not gazetteer.by_name(stem) and not gazetteer.by_short(stem)]
-    for s, _stem in stems:
+    for s, stem in stems:
         villages = gazetteer.villages_named(text[s:end])
         if villages:
-            return Candidate(s, end, text[s:end], villages, "form:village:gazetteer")
+            # a stem that is also a place (杭州|社区…, 红山|社区) is decided once the article's
+            # area is known: see drop_place_stems
+            rule = "form:village:place-stem" if _upper_places(stem, gazetteer) else "form:village:gazetteer"
+            return Candidate(s, end, text[s:end], villages, rule)
+    stems = [(s, stem) for s, stem in stems if not _upper_places(stem, gazetteer)]
     tags = {start: tag for start, tag in pieces}
     for s, _stem in stems:
         if all(not tags[p] or tags[p] in PROPER_TAGS for p in tags if p >= s):
             return Candidate(s, end, text[s:end], (), "form:village")
     return None
+
+
+def _upper_places(stem: str, gazetteer: Gazetteer) -> tuple[Division, ...]:
+    """County-level and larger divisions a village stem also names (杭州 → 杭州市)."""
+    return tuple(d for d in (*gazetteer.by_name(stem), *gazetteer.by_short(stem))
+                 if LEVEL_RANK[d.level] <= LEVEL_RANK[Level.COUNTY])
+
+
+def drop_place_stems(
+    resolved: list[Resolved], home: tuple[Division, ...], gazetteer: Gazetteer
+) -> list[Resolved]:
+    """A 社区/村 whose stem names a county or larger place of the article's own area is
+    that place followed by the word 社区 (杭州|社区嵌入式服务), not a village; elsewhere
+    (红山社区 in a 广州 article) it is a village."""
+    home_codes = {h.code for h in home}
+    out = []
+    for item in resolved:
+        if item.candidate.rule == "form:village:place-stem":
+            stem = item.candidate.text[:-2] if item.candidate.text.endswith("社区") \
+                else item.candidate.text[:-1]
+            places = _upper_places(stem, gazetteer)
+            if any(p.code in home_codes or any(gazetteer.is_within(h, p.code) for h in home_codes)
+                   for p in places):
+                continue
+        out.append(item)
+    return out
 
 
 def _stem_ok(stem: str) -> bool:
@@ -264,12 +291,16 @@ def resolve_zone_words(
     covered = [(r.candidate.start, r.candidate.end) for r in resolved]
     out, why = [], []
     city = next((h for h in home if h.level is Level.CITY), None)
+    named = [r.division for r in resolved
+             if r.division is not None and r.division.level is Level.ZONE
+             and city is not None and r.division.parent_code == city.code]
     for cand in candidates:
         if cand.rule != "zone:abbreviation" or city is None:
             continue
         if any(s <= cand.start and cand.end <= e for s, e in covered):
             continue
-        zone = _zone_for(cand.text, city, gazetteer)
+        # the zone the article already names by its full name (广州开发区 … 开发区)
+        zone = named[0] if named else _zone_for(cand.text, city, gazetteer)
         if zone is not None:
             why.append(f"{cand.text}@{cand.start}: zone word → {zone.name} of the home city")
             out.append(Resolved(cand, zone))
