@@ -78,7 +78,7 @@ def find_facilities(
             level = full_names[name_start]
             name_start = max(ends)
         own = text[name_start:head_start]
-        generic = not own or is_generic(own)
+        generic = not own or is_generic(own) or text[name_start:end] in lex.facility_generic_kinds
         if generic and name_start == start:
             continue  # a bare kind: 幼儿园, 社区卫生服务中心, 社区多功能运动场
         if generic and own and level not in ("township", "village"):
