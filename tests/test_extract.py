@@ -193,3 +193,12 @@ def test_one_facility_per_name_in_an_article(seed_results):
     for result in seed_results.values():
         labels = [e.label for e in result.entities if e.type is EntityType.FACILITY]
         assert len(labels) == len(set(labels)), result.document.name
+
+
+def test_agencies_outside_the_lexicon_after_a_full_place_name():
+    text = "杭州市数据资源局、钱塘区城市管理局和中央第一环境保护督察组联合开展检查。"
+    agencies = entities(extract_text(text), EntityType.AGENCY)
+    assert agencies["杭州市数据资源局"].jurisdiction_key == "district/330100"
+    assert "钱塘区城市管理局" in agencies
+    national = agencies["中央第一环境保护督察组"]
+    assert national.jurisdiction_key == ""  # a national body, not the article's city

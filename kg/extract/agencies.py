@@ -89,6 +89,7 @@ def find_agencies(
                 and span.level_prefix not in ("省", "市", "区", "县", "自治区")):
             continue  # a bare 委 is a party committee only after a place or 省/市/区/县
         found.append(span)
+    found.extend(_after_place(scan, district_spans, lex))
     for name in lex.agency_national:
         for match in re.finditer(re.escape(name), text):
             if scan.is_boundary(match.start()) and _right_ok(scan, text, match.end()):
@@ -99,6 +100,38 @@ def find_agencies(
 
 
 TITLES = ("副主任", "主任", "副局长", "局长", "书记", "副书记", "常务副", "副", "党组", "一级", "二级")
+
+
+NATIONAL_PREFIX = re.compile(r"(?:国家|中央|全国|中共)(?:第[一二三四五六七八九十]+)?$")
+PLACE_BODY = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:局|委员会|办公室|管理处)")
+
+
+def _after_place(
+    scan: Scan, district_spans: dict[int, tuple[int, str]], lex: Lexicon
+) -> list[AgencySpan]:
+    """A place written in full, then words that are no boundary, then 局/委员会/办公室:
+    an agency even when its function is not in the lexicon (杭州市数据资源局)."""
+    text = scan.text
+    out = []
+    for end, (start, name) in district_spans.items():
+        if not name.endswith(("省", "市", "区", "县", "镇", "乡", "街道", "自治州", "盟", "旗")):
+            continue  # a short form before words is too often part of another name
+        match = PLACE_BODY.match(text, end)
+        if match is None or not scan.is_boundary(match.end()) or not _right_ok(scan, text, match.end()):
+            continue
+        words, pos = [], end
+        while pos < match.end():
+            index = scan.token_starting_at.get(pos)
+            if index is None:
+                break
+            words.append(scan.tokens[index].text)
+            pos = scan.tokens[index].end
+        body = words[:-1] if words and words[-1] in ("局", "委员会", "办公室", "管理处") else words
+        if pos != match.end() or any(w in lex.boundary or w in lex.pronouns for w in body):
+            continue
+        out.append(AgencySpan(start, match.end(), text[start : match.end()], end, "",
+                              "form:place+words+head"))
+    return out
 
 
 def _right_ok(scan: Scan, text: str, end: int) -> bool:
@@ -137,10 +170,9 @@ def _with_jurisdiction(
             # 某某市|民政局 where 某某市 is no known place, or 区 inside a longer word
             return AgencySpan(start, end, text[start:end], start, "", rule)
         return AgencySpan(p_start, end, text[p_start:end], start, prefix, rule)
-    for word in ("国家", "中央", "全国", "中共"):
-        w_start = start - len(word)
-        if w_start >= 0 and text[w_start:start] == word:
-            return AgencySpan(w_start, end, text[w_start:end], start, "", rule)
+    national = NATIONAL_PREFIX.search(text, max(0, start - 8), start)
+    if national is not None:  # 国家|发改委, 中央第一|环境保护督察组
+        return AgencySpan(national.start(), end, text[national.start():end], start, "", rule)
     return AgencySpan(start, end, text[start:end], start, "", rule)
 
 
