@@ -8,7 +8,6 @@ sentences from their character spans. The same input therefore gives the same gr
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
@@ -202,14 +201,3 @@ def add_schema_facts(graph: Graph) -> None:
         graph.add((KG[kind], RDFS.subClassOf, KG.Entity))
     for term in LEVEL_TERMS.values():
         graph.add((term, RDF.type, KG.AdministrativeLevel))
-
-
-def build_graph(results: Iterable[DocumentResult], gazetteer: Gazetteer | None = None) -> Graph:
-    gazetteer = gazetteer or Gazetteer.load()
-    graph = new_graph()
-    done: set[str] = set()
-    for result in results:
-        add_result(graph, result, gazetteer, done)
-    merge_labels(graph)
-    add_schema_facts(graph)
-    return graph

@@ -7,7 +7,6 @@ and type fixes (see ``kg/data/overrides.example.toml``).
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -17,8 +16,6 @@ from typing import Any
 
 from kg.errors import DataError
 from kg.model import EntityType
-
-HAN = re.compile(r"^[\u3400-\u9fff]+$")
 
 
 def _read_toml(path: Path | Any, label: str) -> dict[str, Any]:

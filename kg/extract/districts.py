@@ -50,10 +50,6 @@ class Candidate:
     name: str = ""  # the name when it differs from the text (头堡村委会 → 头堡村)
 
 
-def _is_zone_name(name: str) -> bool:
-    return name.endswith(("开发区", "高新区", "新区", "保税区", "园区"))
-
-
 ZONE_WORD = re.compile("|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)))
 #: what follows a place name when it names a road, not the place (珠海路, 上海街)
 ROAD_AFTER = ("路", "街", "巷", "大道", "大街", "胡同", "弄")

@@ -60,21 +60,6 @@ class Scan:
             or offset in self.token_starting_at
         )
 
-    def tokens_before(self, offset: int) -> list[Token]:
-        """Tokens ending at or before ``offset``, nearest first (stops at a line break)."""
-        out: list[Token] = []
-        index = self.token_ending_at.get(offset)
-        if index is None:
-            return out
-        while index >= 0:
-            token = self.tokens[index]
-            if "\n" in token.text:
-                break
-            out.append(token)
-            index -= 1
-        return out
-
-
 @cache
 def _boundary_prefixes() -> tuple[str, ...]:
     return tuple(w for w in lexicon().boundary if len(w) >= 2)
