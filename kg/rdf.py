@@ -26,6 +26,24 @@ LEVEL_TERMS = {
 }
 
 
+class _Terms:
+    """Namespace terms made once: ``KG.start`` makes a new URIRef on every access, and the
+    graph builder asks for them hundreds of thousands of times."""
+
+    def __init__(self, namespace: object) -> None:
+        self._namespace = namespace
+
+    def __getattr__(self, name: str) -> URIRef:
+        term = getattr(self._namespace, name) if not name.startswith("_") else None
+        if term is None:
+            raise AttributeError(name)
+        setattr(self, name, term)
+        return term
+
+
+_KG, _RDF, _RDFS, _SKOS = _Terms(KG), _Terms(RDF), _Terms(RDFS), _Terms(SKOS)
+
+
 def iri(key: str) -> URIRef:
     return ID[key]
 
@@ -35,10 +53,10 @@ def document_iri(result: DocumentResult) -> URIRef:
 
 
 def new_graph() -> Graph:
-    """An empty graph with our prefixes, in rdflib's default (context-aware) memory store,
-    which pySHACL needs. (SimpleMemory adds 1.6x faster but pySHACL refuses it, and copying
-    into a context-aware store for validation costs more than it saves.)"""
-    graph = Graph()
+    """An empty graph with our prefixes, in rdflib's SimpleMemory store: one graph, no
+    contexts, and triples go in about 1.6x faster than in the default store. (pySHACL
+    needs a context-aware store: :mod:`kg.validate` copies the graph for it.)"""
+    graph = Graph(store="SimpleMemory")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace)
     return graph
@@ -48,8 +66,17 @@ def zh(text: str) -> Literal:
     return Literal(text, lang="zh")
 
 
+_INTEGERS: dict[int, Literal] = {}
+
+
 def integer(value: int) -> Literal:
-    return Literal(value, datatype=XSD.integer)
+    """An xsd:integer literal (offsets repeat across documents: each is made once)."""
+    literal = _INTEGERS.get(value)
+    if literal is None:
+        literal = Literal(value, datatype=XSD.integer)
+        if len(_INTEGERS) < 200_000:
+            _INTEGERS[value] = literal
+    return literal
 
 
 def add_district_chain(
@@ -67,14 +94,14 @@ def add_district_chain(
     chain = [division, *gazetteer.ancestors(code)]
     for child, parent in zip(chain, [*chain[1:], None], strict=True):
         node = iri(f"district/{child.code}")
-        graph.add((node, RDF.type, KG.District))
-        graph.add((node, SKOS.prefLabel, zh(child.name)))
-        graph.add((node, RDFS.label, zh(child.name)))
-        graph.add((node, KG.level, LEVEL_TERMS[child.level]))
+        graph.add((node, _RDF.type, _KG.District))
+        graph.add((node, _SKOS.prefLabel, zh(child.name)))
+        graph.add((node, _RDFS.label, zh(child.name)))
+        graph.add((node, _KG.level, LEVEL_TERMS[child.level]))
         if child.official:
-            graph.add((node, KG.divisionCode, Literal(child.code)))
+            graph.add((node, _KG.divisionCode, Literal(child.code)))
         if parent is not None:
-            graph.add((node, KG.partOf, iri(f"district/{parent.code}")))
+            graph.add((node, _KG.partOf, iri(f"district/{parent.code}")))
 
 
 def _district_codes(entity: Entity) -> list[str]:
@@ -90,16 +117,16 @@ def add_entity(
     graph: Graph, entity: Entity, doc: URIRef, gazetteer: Gazetteer, done: set[str] | None = None
 ) -> None:
     node = iri(entity.key)
-    graph.add((node, RDF.type, KG[entity.type.value]))
-    graph.add((node, SKOS.prefLabel, zh(entity.label)))
-    graph.add((node, RDFS.label, zh(entity.label)))
+    graph.add((node, _RDF.type, getattr(_KG, entity.type.value)))
+    graph.add((node, _SKOS.prefLabel, zh(entity.label)))
+    graph.add((node, _RDFS.label, zh(entity.label)))
     body = any(not m.aside for m in entity.mentions)
-    graph.add((node, KG.mentionedIn if body else KG.listedIn, doc))
+    graph.add((node, _KG.mentionedIn if body else _KG.listedIn, doc))
     for alias in entity.aliases:
         if alias != entity.label:
-            graph.add((node, SKOS.altLabel, zh(alias)))
+            graph.add((node, _SKOS.altLabel, zh(alias)))
     if entity.type is EntityType.DISTRICT and not entity.code and entity.level is not None:
-        graph.add((node, KG.level, LEVEL_TERMS[entity.level]))
+        graph.add((node, _KG.level, LEVEL_TERMS[entity.level]))
     for code in _district_codes(entity):
         add_district_chain(graph, code, gazetteer, done)
 
@@ -111,30 +138,30 @@ def add_result(
     :func:`add_district_chain`)."""
     doc = document_iri(result)
     document = result.document
-    graph.add((doc, RDF.type, KG.Document))
-    graph.add((doc, KG.fileName, Literal(document.name)))
-    graph.add((doc, KG.sha256, Literal(document.digest)))
-    graph.add((doc, KG.encoding, Literal(document.encoding)))
+    graph.add((doc, _RDF.type, _KG.Document))
+    graph.add((doc, _KG.fileName, Literal(document.name)))
+    graph.add((doc, _KG.sha256, Literal(document.digest)))
+    graph.add((doc, _KG.encoding, Literal(document.encoding)))
     base = f"doc/{document.digest[:16]}"
     used_sentences: set[int] = set()
     for entity in result.entities:
         add_entity(graph, entity, doc, gazetteer, done)
         for mention in entity.mentions:
             node = ID[f"{base}/m{mention.start}-{mention.end}"]
-            graph.add((node, RDF.type, KG.Mention))
-            graph.add((node, KG.refersTo, iri(entity.key)))
-            graph.add((node, KG.inDocument, doc))
-            graph.add((node, KG.start, integer(mention.start)))
-            graph.add((node, KG.end, integer(mention.end)))
+            graph.add((node, _RDF.type, _KG.Mention))
+            graph.add((node, _KG.refersTo, iri(entity.key)))
+            graph.add((node, _KG.inDocument, doc))
+            graph.add((node, _KG.start, integer(mention.start)))
+            graph.add((node, _KG.end, integer(mention.end)))
             original_start, original_end = document.original_span(mention.start, mention.end)
-            graph.add((node, KG.originalStart, integer(original_start)))
-            graph.add((node, KG.originalEnd, integer(original_end)))
-            graph.add((node, KG.text, zh(mention.text)))
-            graph.add((node, KG.rule, Literal(mention.rule)))
+            graph.add((node, _KG.originalStart, integer(original_start)))
+            graph.add((node, _KG.originalEnd, integer(original_end)))
+            graph.add((node, _KG.text, zh(mention.text)))
+            graph.add((node, _KG.rule, Literal(mention.rule)))
             if mention.aside:
-                graph.add((node, KG.aside, Literal(mention.aside)))
+                graph.add((node, _KG.aside, Literal(mention.aside)))
             if mention.sentence >= 0:
-                graph.add((node, KG.inSentence, ID[_sentence_key(base, result, mention.sentence)]))
+                graph.add((node, _KG.inSentence, ID[_sentence_key(base, result, mention.sentence)]))
                 used_sentences.add(mention.sentence)
     for relation in result.relations:
         add_relation(graph, relation, base, result)
@@ -143,11 +170,11 @@ def add_result(
     for index in used_sentences:
         sentence = result.sentences[index]
         node = ID[_sentence_key(base, result, index)]
-        graph.add((node, RDF.type, KG.Sentence))
-        graph.add((node, KG.inDocument, doc))
-        graph.add((node, KG.start, integer(sentence.start)))
-        graph.add((node, KG.end, integer(sentence.end)))
-        graph.add((node, KG.text, zh(sentence.text)))
+        graph.add((node, _RDF.type, _KG.Sentence))
+        graph.add((node, _KG.inDocument, doc))
+        graph.add((node, _KG.start, integer(sentence.start)))
+        graph.add((node, _KG.end, integer(sentence.end)))
+        graph.add((node, _KG.text, zh(sentence.text)))
 
 
 def _sentence_key(base: str, result: DocumentResult, index: int) -> str:
@@ -157,47 +184,47 @@ def _sentence_key(base: str, result: DocumentResult, index: int) -> str:
 
 def add_relation(graph: Graph, relation: Relation, base: str, result: DocumentResult) -> None:
     subject, obj = iri(relation.subject), iri(relation.object)
-    predicate = KG[relation.predicate]
+    predicate = getattr(_KG, relation.predicate)
     graph.add((subject, predicate, obj))
     if relation.sentence < 0:
         return  # from the gazetteer or the name itself: no sentence to cite
     digest = hashlib.sha256(f"{relation.subject}|{relation.predicate}|{relation.object}".encode())
     node = ID[f"{base}/r{digest.hexdigest()[:16]}"]
-    graph.add((node, RDF.type, RDF.Statement))
-    graph.add((node, RDF.subject, subject))
-    graph.add((node, RDF.predicate, predicate))
-    graph.add((node, RDF.object, obj))
-    graph.add((node, KG.evidence, ID[_sentence_key(base, result, relation.sentence)]))
-    graph.add((node, KG.rule, Literal(relation.rule)))
+    graph.add((node, _RDF.type, _RDF.Statement))
+    graph.add((node, _RDF.subject, subject))
+    graph.add((node, _RDF.predicate, predicate))
+    graph.add((node, _RDF.object, obj))
+    graph.add((node, _KG.evidence, ID[_sentence_key(base, result, relation.sentence)]))
+    graph.add((node, _KG.rule, Literal(relation.rule)))
 
 
 def merge_labels(graph: Graph) -> None:
     """Across documents one entity may get several names: keep one prefLabel (the most
     mentioned, then the shortest, then the first in code-point order) and move the others
     to skos:altLabel. The choice depends only on the graph, never on input order."""
-    subjects = sorted({s for s, _ in graph.subject_objects(SKOS.prefLabel)})
+    subjects = sorted({s for s, _ in graph.subject_objects(_SKOS.prefLabel)})
     for subject in subjects:
-        labels = sorted(graph.objects(subject, SKOS.prefLabel))
+        labels = sorted(graph.objects(subject, _SKOS.prefLabel))
         if len(labels) < 2:
             continue
         counts = {
-            label: sum(1 for m in graph.subjects(KG.refersTo, subject)
-                       if graph.value(m, KG.text) == label)
+            label: sum(1 for m in graph.subjects(_KG.refersTo, subject)
+                       if graph.value(m, _KG.text) == label)
             for label in labels
         }
         keep = min(labels, key=lambda lab: (-counts[lab], len(str(lab)), str(lab)))
         for label in labels:
             if label != keep:
-                graph.remove((subject, SKOS.prefLabel, label))
-                graph.remove((subject, RDFS.label, label))
-                graph.add((subject, SKOS.altLabel, label))
-        graph.remove((subject, SKOS.altLabel, keep))
+                graph.remove((subject, _SKOS.prefLabel, label))
+                graph.remove((subject, _RDFS.label, label))
+                graph.add((subject, _SKOS.altLabel, label))
+        graph.remove((subject, _SKOS.altLabel, keep))
 
 
 def add_schema_facts(graph: Graph) -> None:
     """The few ontology facts a graph needs to be read on its own (and validated without
     loading the whole ontology): entity classes under kg:Entity, the administrative levels."""
     for kind in ("District", "Agency", "Facility", "Program"):
-        graph.add((KG[kind], RDFS.subClassOf, KG.Entity))
+        graph.add((KG[kind], _RDFS.subClassOf, _KG.Entity))
     for term in LEVEL_TERMS.values():
-        graph.add((term, RDF.type, KG.AdministrativeLevel))
+        graph.add((term, _RDF.type, _KG.AdministrativeLevel))

@@ -8,7 +8,6 @@ jieba always splits at them.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import jieba
+import rjieba
 
 from kg.gazetteer import Gazetteer
 from kg.model import Level, Sentence
@@ -88,18 +88,17 @@ def user_dictionary() -> Iterator[tuple[str, int, str]]:
 
 
 @cache
-def tokenizer() -> jieba.Tokenizer:
-    """A jieba tokenizer of its own (the global one is left alone), with the user dictionary."""
-    jieba.setLogLevel(logging.WARNING)
-    tok = jieba.Tokenizer()
-    tok.initialize()
+def tokenizer() -> rjieba.Jieba:
+    """jieba's algorithm and dictionary in Rust (rjieba, which wraps jieba-rs: the same
+    segmentation as jieba's ``cut``, 10x faster), with the user dictionary added."""
+    tok = rjieba.Jieba()
     for word, freq, tag in user_dictionary():
         tok.add_word(word, freq, tag)
     return tok
 
 
 def tokenize(text: str) -> tuple[Token, ...]:
-    """jieba tokens with their offsets (HMM on, so unknown names stay together)."""
+    """Tokens with their offsets (HMM on, so unknown names stay together)."""
     return tuple(Token(start, end, word) for word, start, end in tokenizer().tokenize(text))
 
 
