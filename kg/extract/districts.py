@@ -113,9 +113,8 @@ def _village_candidates(
         # stems from the longest (up to 7 characters, over whole tokens) to the shortest
         pieces: list[tuple[int, str]] = []  # (start, tag of the token)
         start = suffix_start
-        covering = _token_covering(scan, suffix_start)
-        if covering is not None and scan.tokens[covering].start < suffix_start:
-            token = scan.tokens[covering]  # 西山社区 or 塘村 as one token
+        token = scan.covering(suffix_start)
+        if token is not None and token.start < suffix_start:  # 西山社区 or 塘村 as one token
             start = token.start
             pieces.append((start, word_tag(token.text) or ""))
         while start not in ends:
@@ -197,13 +196,6 @@ def _stem_ok(stem: str) -> bool:
     if stem in GENERIC_VILLAGE_WORDS:
         return False
     return not any(stem.startswith(w) or stem.endswith(w) for w in GENERIC_VILLAGE_WORDS if len(w) >= 2)
-
-
-def _token_covering(scan: Scan, offset: int) -> int | None:
-    for index, token in enumerate(scan.tokens):
-        if token.start <= offset < token.end:
-            return index
-    return None
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,9 @@ def find_facilities(
     lex = lexicon()
     text = scan.text
     found: list[FacilitySpan] = []
+    starts_to_ends: dict[int, list[int]] = {}
+    for e, s in district_ends.items():
+        starts_to_ends.setdefault(s, []).append(e)
     for match in _head_pattern().finditer(text):
         head_start, end = match.span()
         if end < len(text) and not scan.is_boundary(end):
@@ -72,7 +75,7 @@ def find_facilities(
         name_start = start
         level = ""
         while name_start in full_names and name_start < head_start:
-            ends = [e for e, s in district_ends.items() if s == name_start]
+            ends = [e for e in starts_to_ends.get(name_start, ())]
             if not ends or max(ends) > head_start:
                 break
             level = full_names[name_start]
@@ -114,13 +117,11 @@ def _left_boundary(
     start = head_start
     if head_start not in scan.token_ending_at:
         # the head starts inside a token (闻潮社区 | 卫生服务中心): include that token's start
-        for token in scan.tokens:
-            if token.start < head_start < token.end:
-                if name_token(token.text[: head_start - token.start]) or token.text[
-                    : head_start - token.start
-                ].isalpha():
-                    start = token.start
-                break
+        token = scan.covering(head_start)
+        if token is not None and token.start < head_start:
+            prefix = token.text[: head_start - token.start]
+            if name_token(prefix) or prefix.isalpha():
+                start = token.start
     if start in district_ends:
         return district_ends[start]
     start = name_start(scan, start, head_start, MAX_NAME)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Protocol, TypeVar
@@ -39,6 +40,7 @@ class Scan:
     sentences: tuple[Sentence, ...]
     token_ending_at: dict[int, int] = field(repr=False)  # offset → index of token ending there
     token_starting_at: dict[int, int] = field(repr=False)
+    starts: list[int] = field(repr=False, default_factory=list)  # token starts, ascending
 
     @classmethod
     def of(cls, text: str) -> Scan:
@@ -49,7 +51,15 @@ class Scan:
             sentences=split_sentences(text),
             token_ending_at={t.end: i for i, t in enumerate(tokens)},
             token_starting_at={t.start: i for i, t in enumerate(tokens)},
+            starts=[t.start for t in tokens],
         )
+
+    def covering(self, offset: int) -> Token | None:
+        """The token that holds the character at ``offset``."""
+        index = bisect_right(self.starts, offset) - 1
+        if index >= 0 and offset < self.tokens[index].end:
+            return self.tokens[index]
+        return None
 
     def is_boundary(self, offset: int) -> bool:
         """True when a token starts or ends at ``offset`` (or it is an end of the text)."""
