@@ -17,6 +17,8 @@ aliases), source. Parent chains skip placeholder levels (市辖区): 朝阳区 1
 from __future__ import annotations
 
 import gzip
+import operator
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -258,29 +260,42 @@ class _Villages:
     name. Rows are sorted by code; parent is the town code, source jionlp, no short forms.
     """
 
+    #: one row: ``<9-digit town code>-<name>[-n]<TAB><name>``, no stray spaces or tabs
+    ROW = re.compile(r"^(\d{9})-([^\t\n]+)\t([^\s][^\t\n]*[^\s]|[^\s])$", re.MULTILINE)
+
+    @staticmethod
+    def _first_bad_row(path: Path, lines: list[str], town_codes: set[str]) -> str:
+        """The message naming the first row that breaks the format (slow path, errors only)."""
+        previous = ""
+        for number, line in enumerate(lines[1:], 2):
+            code, tab, name = line.partition("\t")
+            if (not tab or not name or code[9:10] != "-" or not code[10:].startswith(name)
+                    or name != name.strip() or "\t" in name or code <= previous
+                    or code[:9] not in town_codes):
+                return (f"{path}:{number}: expected 'code<TAB>name' with code '<town code>-<name>' "
+                        f"of a known township, codes unique and sorted: {line!r}")
+            previous = code
+        return f"{path}: malformed village rows"
+
     def __init__(self, path: Path, towns: dict[str, Division]) -> None:
         lines = _lines(path)
         _check_header(path, lines, VILLAGE_HEADER)
         self.path = path
         self._lines = lines
         town_codes = {c for c, d in towns.items() if d.level is Level.TOWNSHIP}
-        rows = [line.partition("\t") for line in lines[1:]]
-        bad = next(
-            (
-                i for i, (code, tab, name) in enumerate(rows)
-                if not tab or not name or code[9:10] != "-" or not code[10:].startswith(name)
-                or name != name.strip() or "\t" in name
-                or (i and code <= rows[i - 1][0]) or code[:9] not in town_codes
-            ),
-            None,
+        # every check runs over whole columns (C loops): 611k rows in well under a second
+        rows = self.ROW.findall("\n".join(lines[1:]))
+        codes = [f"{town}-{rest}" for town, rest, _name in rows]
+        ok = (
+            len(rows) == len(lines) - 1
+            and all(map(str.startswith, (rest for _t, rest, _n in rows), (n for _t, _r, n in rows)))
+            and all(map(operator.lt, codes, codes[1:]))
+            and {town for town, _r, _n in rows} <= town_codes
         )
-        if bad is not None:
-            raise DataError(
-                f"{path}:{bad + 2}: expected 'code<TAB>name' with code '<town code>-<name>' "
-                f"of a known township, codes unique and sorted: {lines[bad + 1]!r}"
-            )
+        if not ok:
+            raise DataError(self._first_bad_row(path, lines, town_codes))
         self._by_name: dict[str, list[int]] = defaultdict(list)
-        for index, (_code, _tab, name) in enumerate(rows, 1):
+        for index, (_town, _rest, name) in enumerate(rows, 1):
             self._by_name[name].append(index)
         self._town_index: dict[str, list[int]] | None = None
 
