@@ -3,6 +3,7 @@ document at a time (memory holds the graph, not the documents), then merge and w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections import Counter
@@ -73,8 +74,14 @@ def _results(
 
     warm_up()
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs) as pool:
+    # workers yield to the parent, which adds their results to the graph (the slower part)
+    with context.Pool(jobs, initializer=_lower_priority) as pool:
         yield from pool.imap(partial(_process_item, overrides=overrides), items, chunksize=4)
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(5)
 
 
 def default_jobs() -> int:
