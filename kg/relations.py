@@ -38,7 +38,29 @@ def find_relations(
             add(Relation(entity.key, "locatedIn", entity.located_key, rule, first))
     for rel in _clause_relations(entities, sentences, home):
         add(rel)
-    return sorted(relations.values(), key=lambda r: (r.subject, r.predicate, r.object))
+    return sorted(_most_specific(list(relations.values()), gazetteer),
+                  key=lambda r: (r.subject, r.predicate, r.object))
+
+
+def _code(key: str) -> str:
+    return key.split("/", 1)[1] if key.startswith("district/") else ""
+
+
+def _most_specific(relations: list[Relation], gazetteer: Gazetteer) -> list[Relation]:
+    """Of two locatedIn/coversArea facts about one thing, the one naming a place that holds
+    the other's place says nothing more (南七街道 over 蜀山区): drop it."""
+    places: dict[tuple[str, str], list[str]] = {}
+    for rel in relations:
+        if rel.predicate in ("locatedIn", "coversArea"):
+            places.setdefault((rel.subject, rel.predicate), []).append(_code(rel.object))
+    kept = []
+    for rel in relations:
+        others = places.get((rel.subject, rel.predicate), [])
+        code = _code(rel.object)
+        if code and any(o != code and o and gazetteer.is_within(o, code) for o in others):
+            continue
+        kept.append(rel)
+    return kept
 
 
 def _clauses(sentence: Sentence) -> Iterator[tuple[int, int]]:

@@ -202,3 +202,14 @@ def test_agencies_outside_the_lexicon_after_a_full_place_name():
     assert "钱塘区城市管理局" in agencies
     national = agencies["中央第一环境保护督察组"]
     assert national.jurisdiction_key == ""  # a national body, not the article's city
+
+
+def test_level_word_glued_to_a_function_word_and_most_specific_location():
+    text = "合肥市蜀山区召开会议。蜀山区南七街道养老服务中心已于去年投入运营,由区民政局委托第三方机构管理。"
+    result = extract_text(text)
+    agencies = entities(result, EntityType.AGENCY)
+    assert agencies["蜀山区民政局"].jurisdiction_key == "district/340104"  # 由区|民政局
+    facility = entities(result, EntityType.FACILITY)["南七街道养老服务中心"]
+    located = {r.object for r in result.relations
+               if r.subject == facility.key and r.predicate == "locatedIn"}
+    assert located == {"district/340104002"}  # the street, not also the district holding it

@@ -14,6 +14,7 @@ from functools import cache
 from kg.extract.scan import Scan, longest_first
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
+from kg.text import word_tag
 
 #: heads that may follow a jurisdiction directly (区政府, 百步镇人大, 吉林省委)
 BARE_HEADS = (
@@ -134,6 +135,17 @@ def _after_place(
     return out
 
 
+#: function words jieba's HMM glues to a following level word (由区|民政局, 和市|卫健委)
+GLUE = frozenset("由在和与及向对经为从到将把被给让是并等的了原新会同")
+
+
+def _merged(scan: Scan, offset: int) -> bool:
+    """The level word at ``offset`` ends a token that is only a function word plus it."""
+    token = scan.covering(offset)
+    return (token is not None and token.end == offset + 1 and word_tag(token.text) is None
+            and all(ch in GLUE for ch in token.text[: offset - token.start]))
+
+
 def _right_ok(scan: Scan, text: str, end: int) -> bool:
     """The head must end a word: 民政部门 is not 民政部, 局长 is not 局."""
     if end >= len(text) or text.startswith(TITLES, end):
@@ -166,7 +178,7 @@ def _with_jurisdiction(
             continue
         if prefix in lex.level_prefixes and p_start > 0 and text[p_start - 1] in "全各本该我每":
             return None  # 全市/各区 + head: not one body
-        if p_start in district_spans or not scan.is_boundary(p_start):
+        if p_start in district_spans or not (scan.is_boundary(p_start) or _merged(scan, p_start)):
             # 某某市|民政局 where 某某市 is no known place, or 区 inside a longer word
             return AgencySpan(start, end, text[start:end], start, "", rule)
         return AgencySpan(p_start, end, text[p_start:end], start, prefix, rule)
