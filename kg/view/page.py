@@ -96,7 +96,7 @@ def payload(data: ViewData, selection: Selection, options: ViewOptions) -> dict[
         node: dict[str, Any] = {
             "i": iri, "t": TYPES.index(entity.type), "l": entity.label,
             "x": round(x, 1), "y": round(y, 1),
-            "s": round(min(42.0, 9 + 4.5 * math.sqrt(degree[iri] + entity.mentions)), 1),
+            "s": round(min(48.0, 14 + 5.5 * math.sqrt(degree[iri] + entity.mentions)), 1),
             "m": entity.mentions, "d": degree[iri],
         }
         if entity.aliases:
