@@ -213,3 +213,13 @@ def test_level_word_glued_to_a_function_word_and_most_specific_location():
     located = {r.object for r in result.relations
                if r.subject == facility.key and r.predicate == "locatedIn"}
     assert located == {"district/340104002"}  # the street, not also the district holding it
+
+
+def test_township_units_and_stations():
+    text = ("浏阳市大围山镇司法所、镇财政所和大围山镇派出所联合开展普法活动。"
+            "集里街道办事处组织居民参观。某研究所发布报告。社港镇综合文化站投入使用。")
+    result = extract_text(text)
+    agencies = entities(result, EntityType.AGENCY)
+    assert {"浏阳市大围山镇司法所", "大围山镇财政所", "大围山镇派出所", "集里街道办事处"} <= set(agencies)
+    assert not any("研究所" in name for name in agencies)
+    assert "社港镇综合文化站" in entities(result, EntityType.FACILITY)
