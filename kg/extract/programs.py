@@ -48,7 +48,7 @@ EVALUATIONS = ("样板", "样本", "经验", "模式", "文章", "名片", "标�
 #: a quoted clause, not a name: it has a verb particle or a pronoun (设施跟着老人走)
 CLAUSE_WORDS = re.compile(r"[着了得把让使]|的[\u4e00-\u9fff]")
 #: what a 《》 title is when it is a publication, not a policy or program
-PUBLICATION_ENDS = ("报", "日报", "晚报", "杂志", "周刊", "新闻", "联播", "节目", "专栏", "网", "太空")
+PUBLICATION_ENDS = ("报", "日报", "晚报", "杂志", "周刊", "新闻", "联播", "节目", "专栏", "网")
 SLOGAN_MARKS = re.compile(r"[、，,。！？!?：:；;…+\-—/|]")
 CLAUSE_BREAK = "，,。！？!?；;\n"
 LIST_TAIL = re.compile(
