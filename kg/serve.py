@@ -131,14 +131,18 @@ class SparqlHandler(BaseHTTPRequestHandler):
             except Exception as exc:  # the view is optional; the endpoint keeps running
                 self._error(500, f"could not draw the view: {type(exc).__name__}: {exc}")
         elif url.path == "/sparql":
-            if "update" in params:
-                self._error(403, "SPARQL Update is not allowed: this endpoint is read-only")
-            elif "query" not in params:
-                self._error(400, "missing ?query= (see the SPARQL 1.1 Protocol)")
-            else:
-                self._query(params["query"][0])
+            self._query_from(params, "missing ?query= (see the SPARQL 1.1 Protocol)")
         else:
             self._error(404, f"no such page: {url.path}")
+
+    def _query_from(self, params: dict[str, list[str]], missing: str) -> None:
+        """Answer the query in URL or form parameters; refuse an update."""
+        if "update" in params:
+            self._error(403, "SPARQL Update is not allowed: this endpoint is read-only")
+        elif "query" not in params:
+            self._error(400, missing)
+        else:
+            self._query(params["query"][0])
 
     def do_POST(self) -> None:  # noqa: N802
         if not self._host_allowed():
@@ -158,13 +162,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
         elif ctype == "application/sparql-query":
             self._query(body)
         elif ctype == "application/x-www-form-urlencoded":
-            form = parse_qs(body, keep_blank_values=True)
-            if "update" in form:
-                self._error(403, "SPARQL Update is not allowed: this endpoint is read-only")
-            elif "query" not in form:
-                self._error(400, "missing query= in the form")
-            else:
-                self._query(form["query"][0])
+            self._query_from(parse_qs(body, keep_blank_values=True), "missing query= in the form")
         else:
             self._error(415, "POST application/sparql-query or a form with query=")
 
