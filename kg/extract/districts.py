@@ -50,6 +50,7 @@ class Candidate:
     name: str = ""  # the name when it differs from the text (头堡村委会 → 头堡村)
 
 
+VILLAGE_SUFFIX = re.compile("(?:社区居委会|居委会|社区|村委会|村)$")
 ZONE_WORD = re.compile("|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)))
 #: what follows a place name when it names a road, not the place (珠海路, 上海街)
 ROAD_AFTER = ("路", "街", "巷", "大道", "大街", "胡同", "弄")
@@ -182,9 +183,7 @@ def drop_place_stems(
     out = []
     for item in resolved:
         if item.candidate.rule == "form:village:place-stem":
-            stem = item.candidate.text[:-2] if item.candidate.text.endswith("社区") \
-                else item.candidate.text[:-1]
-            places = _upper_places(stem, gazetteer)
+            places = _upper_places(VILLAGE_SUFFIX.sub("", item.candidate.text), gazetteer)
             if any(p.code in home_codes or any(gazetteer.is_within(h, p.code) for h in home_codes)
                    for p in places):
                 continue
