@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from kg.gazetteer import Division, Gazetteer
 from kg.model import Entity, EntityType, Level, Mention, Relation, Sentence
-from kg.resources import lexicon
+from kg.resources import Lexicon, lexicon
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:]")
 
@@ -99,7 +99,7 @@ def _clause_relations(
     yield from _pronoun_subjects(sentences, placed, home, lex)
 
 
-def _pair(m1: Mention, e1: Entity, m2: Mention, e2: Entity, between: str, sentence: int, lex) \
+def _pair(m1: Mention, e1: Entity, m2: Mention, e2: Entity, between: str, sentence: int, lex: Lexicon) \
         -> Iterator[Relation]:
     """e1 comes before e2 in the clause; ``between`` is the text between them."""
     if len(between) > 24:
@@ -125,7 +125,7 @@ def _pair(m1: Mention, e1: Entity, m2: Mention, e2: Entity, between: str, senten
 
 
 def _subject_relations(
-    sentence: Sentence, index: int, members: list[tuple[Mention, Entity]], lex
+    sentence: Sentence, index: int, members: list[tuple[Mention, Entity]], lex: Lexicon
 ) -> Iterator[Relation]:
     """An agency that opens the sentence is the subject of its later clauses too:
     区社会发展局(筹)秉持…，全面铺开“八大行动” → 八大行动 runBy the agency, when the clause
@@ -156,7 +156,7 @@ LEVEL_OF_PRONOUN = {"county": (Level.COUNTY, Level.ZONE), "city": (Level.CITY,),
 
 def _pronoun_subjects(
     sentences: tuple[Sentence, ...], placed: list[tuple[Mention, Entity]],
-    home: tuple[Division, ...], lex,
+    home: tuple[Division, ...], lex: Lexicon,
 ) -> Iterator[Relation]:
     """我区建设…，推出了“健康长寿码” → the program covers the article's home area."""
     programs: dict[int, list[tuple[Mention, Entity]]] = {}
@@ -185,5 +185,5 @@ def _pronoun_subjects(
                                f"sentence:{pronoun}-{trigger}", index)
 
 
-def _placed(between: str, lex) -> bool:
+def _placed(between: str, lex: Lexicon) -> bool:
     return len(between) <= 8 and any(between.startswith(w) or between.endswith(w) for w in lex.place_words)
