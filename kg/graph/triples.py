@@ -13,8 +13,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg.gazetteer import Gazetteer
+from kg.graph.vocab import ID, KG, PREFIXES
 from kg.model import DocumentResult, Entity, EntityType, Level, Relation
-from kg.vocab import ID, KG, PREFIXES
 
 LEVEL_TERMS = {
     Level.PROVINCE: KG.ProvinceLevel,

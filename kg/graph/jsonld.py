@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from rdflib import Graph
 
+from kg.resources import packaged
+
 
 @cache
 def context() -> dict:
-    return json.loads(resources.files("kg").joinpath("ontology/context.jsonld").read_text("utf-8"))
+    return json.loads(packaged("ontology/context.jsonld").read_text("utf-8"))
 
 
 def _key(value: Any) -> tuple[str, str]:

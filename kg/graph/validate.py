@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 
 from rdflib import Graph
+
+from kg.resources import packaged
 
 
 @cache
 def shapes() -> Graph:
     """The SHACL shapes shipped with kg (``ontology/shapes.ttl``)."""
-    text = resources.files("kg").joinpath("ontology/shapes.ttl").read_text("utf-8")
+    text = packaged("ontology/shapes.ttl").read_text("utf-8")
     return Graph().parse(data=text, format="turtle")
 
 

@@ -1,77 +1,48 @@
-"""Writing outputs: the entity table (JSONL in the format ``shared/eval/score.py`` reads),
-Turtle and other RDF formats. Every file is written to a temporary file first and then
-renamed, so a failed run never leaves a half-written output behind.
+"""RDF formats: the one table of file suffixes, reading a graph file, and deterministic
+serialization to Turtle, N-Triples, TriG and JSON-LD.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import IO, Any
 
 from rdflib import Graph
 
-from kg.model import DocumentResult, Entity
-from kg.rdf import iri
+from kg.errors import GraphError
+from kg.files import atomic_write
+from kg.graph.vocab import PREFIXES
+
+#: file suffix → format name (rdflib's parser and serializer names); the one suffix table
+SUFFIX_FORMATS = {".ttl": "turtle", ".nt": "nt", ".nq": "nquads", ".trig": "trig",
+                  ".jsonld": "json-ld", ".json": "json-ld", ".rdf": "xml", ".owl": "xml"}
+#: format name → the name of pyoxigraph's ``RdfFormat`` member
+OXIGRAPH_FORMATS = {"turtle": "TURTLE", "nt": "N_TRIPLES", "nquads": "N_QUADS", "trig": "TRIG",
+                    "json-ld": "JSON_LD", "xml": "RDF_XML"}
 
 
-def entity_record(entity: Entity) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "type": entity.type.value,
-        "label": entity.label,
-        "iri": str(iri(entity.key)),
-        "mentions": [
-            {"text": m.text, "start": m.start, "end": m.end, "rule": m.rule}
-            | ({"aside": m.aside} if m.aside else {})
-            for m in entity.mentions
-        ],
-        "parent": entity.parent or None,
-    }
-    if entity.aliases:
-        record["aliases"] = list(entity.aliases)
-    if entity.code:
-        record["code"] = entity.code
-    return record
+def format_of(path: str | os.PathLike[str]) -> str:
+    """The format of a graph file, by its suffix (Turtle when the suffix says nothing)."""
+    return SUFFIX_FORMATS.get(Path(path).suffix.lower(), "turtle")
 
 
-def result_record(result: DocumentResult) -> dict[str, Any]:
-    return {
-        "doc": result.document.name,
-        "sha256": result.document.digest,
-        "entities": [entity_record(e) for e in result.entities],
-    }
 
-
-def result_line(result: DocumentResult) -> str:
-    return json.dumps(result_record(result), ensure_ascii=False, sort_keys=False)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextmanager
-def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[Any]]:
-    """Open a temporary file next to ``path``; rename it over ``path`` only on success."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; outputs are ordinary files
+def load_graph(path: str | os.PathLike[str]) -> Graph:
+    """Read a graph file (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML, by suffix);
+    raises :class:`GraphError` with a one-line reason."""
+    path = Path(path)
+    if not path.exists():
+        raise GraphError(f"{path}: no such file")
+    fmt = format_of(path)
+    graph = Graph()
     try:
-        encoding = None if "b" in mode else "utf-8"
-        with os.fdopen(fd, mode, encoding=encoding) as stream:
-            yield stream
-        os.replace(tmp, target)
-    except BaseException:
-        with suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+        graph.parse(path, format=fmt)
+    except Exception as exc:  # rdflib raises many kinds; all mean "not a readable graph"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise GraphError(f"{path}: not a readable {fmt} graph ({first})") from exc
+    for prefix, namespace in PREFIXES.items():
+        graph.bind(prefix, namespace)
+    return graph
 
 
 #: export format name → rdflib serializer name
@@ -99,10 +70,10 @@ def serialize(graph: Graph, fmt: str = "turtle") -> bytes:
         lines = set(graph.serialize(format="nt", encoding="utf-8").split(b"\n"))
         return b"".join(line + b"\n" for line in sorted(lines) if line.strip())
     if fmt == "json-ld":
-        from kg.jsonld import to_jsonld
+        from kg.graph.jsonld import to_jsonld
 
         return to_jsonld(graph)
-    from kg.turtle import to_turtle
+    from kg.graph.turtle import to_turtle
 
     if fmt == "trig":
         return _trig(to_turtle(graph))
