@@ -29,7 +29,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from kg.errors import QueryError
-from kg.store import Response, WorkerPool
+from kg.sparql.protocol import Response
+from kg.sparql.workers import WorkerPool
 
 MAX_BODY = 1 << 20
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
@@ -214,7 +215,7 @@ def make_server(source: str | os.PathLike[str], host: str = "127.0.0.1", port: i
     ``serve_forever()`` (e.g. in a thread) and ``close()`` at the end. ``quiet`` turns
     off the request log on stderr."""
     from kg.errors import GraphError
-    from kg.store import is_store
+    from kg.sparql.store import is_store
 
     if not (is_store(source) or Path(source).is_file()):
         raise GraphError(f"{source}: no such graph file or store folder")
@@ -253,7 +254,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def page(server: SparqlServer) -> bytes:
-    from kg.query import named_queries
+    from kg.sparql.query import named_queries
 
     named = {name: text for name, text in sorted(named_queries().items())}
     first = next(iter(named.values()), "SELECT * WHERE { ?s ?p ?o } LIMIT 10")

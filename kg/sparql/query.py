@@ -6,33 +6,14 @@ import csv
 import io
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
 from rdflib import Graph
 from rdflib.query import Result
 
-from kg.errors import GraphError, QueryError
-from kg.vocab import PREFIXES
-
-SUFFIX_FORMATS = {".ttl": "turtle", ".nt": "nt", ".jsonld": "json-ld", ".json": "json-ld",
-                  ".trig": "trig", ".nq": "nquads"}
-
-
-def load_graph(path: Path) -> Graph:
-    """Parse a graph file; raises :class:`GraphError` with a one-line reason."""
-    if not path.exists():
-        raise GraphError(f"{path}: no such file")
-    fmt = SUFFIX_FORMATS.get(path.suffix.lower(), "turtle")
-    graph = Graph()
-    try:
-        graph.parse(path, format=fmt)
-    except Exception as exc:  # rdflib raises many kinds; all mean "not a readable graph"
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise GraphError(f"{path}: not a readable {fmt} graph ({first})") from exc
-    for prefix, namespace in PREFIXES.items():
-        graph.bind(prefix, namespace)
-    return graph
+from kg.errors import QueryError
+from kg.graph.vocab import PREFIXES
+from kg.resources import packaged
 
 
 def query_text(query: str) -> str:
@@ -115,8 +96,8 @@ def _short(value: str) -> str:
 
 @cache
 def named_queries() -> dict[str, str]:
-    """The example queries shipped in ``kg/queries`` (copied from the repo's ``queries/``)."""
-    folder = resources.files("kg").joinpath("queries")
+    """The example queries shipped in ``kg/sparql/queries`` (name → SPARQL text)."""
+    folder = packaged("sparql/queries")
     out = {}
     if folder.is_dir():
         for item in folder.iterdir():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from kg.vocab import ENTITY_RELATIONS, KG, PREFIXES
+from kg.graph.vocab import ENTITY_RELATIONS, KG, PREFIXES
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -32,7 +32,7 @@ def select(graph: Graph | pyoxigraph.Store, query: str) -> list[Row]:
     triple with keys ``subject``, ``predicate``, ``object``. Raises
     :class:`kg.errors.QueryError` for a bad query.
     """
-    from kg.query import query_text, run_query
+    from kg.sparql.query import query_text, run_query
 
     if not hasattr(graph, "triples"):  # a pyoxigraph Store
         return _select_store(graph, query_text(query))
