@@ -16,7 +16,7 @@ from typing import Any
 
 from rdflib import Graph
 
-from kg.output import atomic_write
+from kg.files import atomic_write
 from kg.view.data import ViewData, read_graph
 from kg.view.page import assemble, payload, script_json
 from kg.view.select import DEFAULT_MAX_NODES, Selection, ViewOptions, select

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
-from kg.vocab import ENTITY_RELATIONS, KG
+from kg.graph.vocab import ENTITY_RELATIONS, KG
 
 TYPES = ("District", "Agency", "Facility", "Program")
 

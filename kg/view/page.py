@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any
 
 from kg.errors import KgError
+from kg.resources import packaged
 from kg.view.data import AREA_RELATIONS, TYPE_LABELS, TYPES, ViewData
 from kg.view.layout import layout
 from kg.view.select import Selection, ViewOptions, degrees
@@ -155,8 +156,8 @@ def assemble(data_json: str, title: str, height: str = "100vh") -> str:
         "TITLE": _escape_text(title),
         "VIS_CSS": css,
         "VIS_JS": js,
-        "CSS": _inert(_asset("kg", "static/view.css"), "style"),
-        "JS": _inert(_asset("kg", "static/view.js"), "script"),
+        "CSS": _inert(packaged("view/static/view.css").read_text(encoding="utf-8"), "style"),
+        "JS": _inert(packaged("view/static/view.js").read_text(encoding="utf-8"), "script"),
         "DATA": data_json,
         "HEIGHT": _escape_text(height),
     }
@@ -165,5 +166,5 @@ def assemble(data_json: str, title: str, height: str = "100vh") -> str:
     # nothing may load from anywhere; only the page's own two scripts may run
     parts["CSP"] = (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
                     "img-src data:; font-src data:")
-    template = _asset("kg", "static/view.html")
+    template = packaged("view/static/view.html").read_text(encoding="utf-8")
     return re.sub(r"@@KG_([A-Z_]+)@@", lambda m: parts[m.group(1)], template)
