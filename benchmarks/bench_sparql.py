@@ -30,8 +30,8 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kg.query import named_queries  # noqa: E402
-from kg.vocab import BASE, PREFIXES  # noqa: E402
+from kg.graph.vocab import BASE, PREFIXES  # noqa: E402
+from kg.sparql.query import named_queries  # noqa: E402
 
 ONT, ID = BASE + "ontology#", BASE + "id/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -207,8 +207,8 @@ def main() -> None:
     parser.add_argument("--no-http", action="store_true", help="skip the kg serve figures")
     args = parser.parse_args()
 
-    from kg.serve import make_server
-    from kg.store import open_source, triple_count, write_store
+    from kg.sparql.serve import make_server
+    from kg.sparql.store import open_source, triple_count, write_store
 
     started = time.perf_counter()
     memory = ox.Store()

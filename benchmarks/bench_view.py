@@ -28,8 +28,8 @@ from rdflib.namespace import SKOS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from kg.graph.vocab import ID, KG  # noqa: E402
 from kg.view import write_html  # noqa: E402
-from kg.vocab import ID, KG  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -30,10 +30,12 @@ def _err(message: str) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kg.build import BuildReport, build_graph_from
-    from kg.output import atomic_write, result_line, write_graph
+    from kg.corpus import BuildReport, build_graph_from
+    from kg.files import atomic_write
+    from kg.graph.formats import write_graph
+    from kg.graph.validate import validate_graph
+    from kg.records import result_line
     from kg.resources import load_overrides
-    from kg.validate import validate_graph
     from kg.view import write_html
 
     out = Path(args.out)
@@ -59,7 +61,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     with _in_background(lambda: write_graph(graph, out / "graph.ttl")):
         write_html(graph, out / "graph.html")
     if args.store:
-        from kg.store import write_store
+        from kg.sparql.store import write_store
 
         write_store(graph, args.store)
     validate = args.validate == "always" or (
@@ -135,8 +137,8 @@ def _progress(args: argparse.Namespace):  # noqa: ANN202
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from kg.build import extract
-    from kg.output import result_line
+    from kg.corpus import extract
+    from kg.records import result_line
     from kg.resources import load_overrides
 
     failed = []
@@ -152,7 +154,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from kg.query import format_result, load_graph, run_query
+    from kg.graph.formats import load_graph
+    from kg.sparql.query import format_result, run_query
 
     graph = load_graph(Path(args.graph))
     print(format_result(run_query(graph, args.query), args.format))
@@ -176,7 +179,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from kg.build import process_source
+    from kg.corpus import process_source
     from kg.explain import explain
     from kg.resources import load_overrides
     from kg.sources import read_source
@@ -197,8 +200,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from kg.query import load_graph
-    from kg.validate import validation_report
+    from kg.graph.formats import load_graph
+    from kg.graph.validate import validation_report
 
     conforms, text = validation_report(load_graph(Path(args.graph)))
     print(text)
@@ -206,8 +209,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kg.output import write_graph
-    from kg.query import load_graph
+    from kg.graph.formats import load_graph, write_graph
 
     graph = load_graph(Path(args.graph))
     write_graph(graph, args.output, args.format)
@@ -216,7 +218,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_view(args: argparse.Namespace) -> int:
-    from kg.query import load_graph
+    from kg.graph.formats import load_graph
     from kg.view import write_html
 
     graph = load_graph(Path(args.graph))
@@ -230,7 +232,7 @@ def cmd_view(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from kg.serve import serve
+    from kg.sparql.serve import serve
 
     serve(args.graph, host=args.host, port=args.port, timeout=args.timeout,
           max_rows=args.max_rows, workers=args.workers)
@@ -280,7 +282,7 @@ def parser() -> argparse.ArgumentParser:
         made[name].add_argument("inputs", nargs="+", metavar="INPUT", help="article files or folders")
         made[name].add_argument("--strict", action="store_true",
                                 help="stop at the first input that cannot be used")
-    from kg.build import default_jobs
+    from kg.corpus import default_jobs
 
     for name in ("build", "extract"):
         made[name].add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kg.build import extract
+from kg.corpus import extract
 from kg.errors import InputError
-from kg.output import result_record
+from kg.records import result_record
 
 TYPES = ("District", "Agency", "Facility", "Program")
 _DROP = dict.fromkeys(map(ord, "\"'“”‘’「」『』《》〈〉·•・‧ \t\r\n\u3000"), None)

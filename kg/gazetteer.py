@@ -28,8 +28,9 @@ from pathlib import Path
 
 from kg.errors import DataError
 from kg.model import Level
+from kg.resources import packaged
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+DATA_DIR = packaged("data")
 DIVISIONS = "divisions.tsv"
 ZONES = "divisions_zones.tsv"
 VILLAGES = "villages.tsv.gz"

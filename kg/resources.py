@@ -10,12 +10,29 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from kg.errors import DataError
 from kg.model import EntityType
+
+_PACKAGE = Path(__file__).resolve().parent
+#: folders the repository keeps at its top level and the wheel ships inside the package
+#: (``pyproject.toml`` maps ``ontology/`` to ``kg/ontology``); a source checkout finds them there
+_TOP_LEVEL = {"ontology": _PACKAGE.parent / "ontology"}
+
+
+def packaged(relative: str) -> Path:
+    """The path of a file kg ships: ``data/lexicon.toml``, ``ontology/shapes.ttl``,
+    ``sparql/queries`` … Raises :class:`DataError` (one line) when the installation lacks it."""
+    path = _PACKAGE / relative
+    if not path.exists():
+        top, _, rest = relative.partition("/")
+        if top in _TOP_LEVEL and (_TOP_LEVEL[top] / rest).exists():
+            return _TOP_LEVEL[top] / rest
+        raise DataError(f"{relative}: missing from the kg installation in {_PACKAGE} "
+                        "(reinstall kg)")
+    return path
 
 
 def _read_toml(path: Path | Any, label: str) -> dict[str, Any]:
@@ -80,7 +97,7 @@ class Lexicon:
 
 @cache
 def lexicon() -> Lexicon:
-    ref = resources.files("kg").joinpath("data/lexicon.toml")
+    ref = packaged("data/lexicon.toml")
     label = "kg/data/lexicon.toml"
     data = _read_toml(ref, label)
     pronouns: dict[str, str] = {}

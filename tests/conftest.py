@@ -18,14 +18,14 @@ def seed_paths() -> list[Path]:
 
 @pytest.fixture(scope="session")
 def seed_results(seed_paths):
-    from kg.build import extract
+    from kg.corpus import extract
 
     return {r.document.name: r for r in extract(seed_paths)}
 
 
 @pytest.fixture(scope="session")
 def seed_graph(seed_paths):
-    from kg.build import build
+    from kg.corpus import build
 
     return build(seed_paths)
 

@@ -12,21 +12,20 @@ from rdflib.namespace import RDF
 
 import kg
 from kg.errors import QueryError
-from kg.query import run_query
-from kg.vocab import ENTITY_RELATIONS, KG
+from kg.graph.vocab import ENTITY_RELATIONS, KG
+from kg.sparql.query import run_query
 from tests.conftest import ROOT
 
 
 def test_import_kg_is_lazy() -> None:
-    code = "import sys, kg; assert 'rdflib' not in sys.modules and 'kg.build' not in sys.modules"
+    code = "import sys, kg; assert 'rdflib' not in sys.modules and 'kg.corpus' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
-def test_build_and_query_are_callable_whatever_was_imported_first() -> None:
-    code = ("import kg.build, kg.query, kg\n"
-            "from kg.build import extract\n"
+def test_api_functions_work_whatever_was_imported_first() -> None:
+    code = ("import kg.corpus, kg.sparql.query, kg.graph.formats, kg\n"
             "g = kg.build('seeds')\n"
-            "assert kg.build.extract is extract and kg.query.run_query\n"
+            "assert kg.build is kg.corpus.build and kg.load is kg.graph.formats.load_graph\n"
             "assert kg.query(g, 'ASK { ?a a kg:Agency }') == [{'ask': True}]\n"
             "assert kg.select is not None and kg.load and kg.to_networkx\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -49,7 +48,7 @@ def test_select_returns_plain_rows(seed_graph: Graph) -> None:
 
 
 def test_select_on_a_pyoxigraph_store(seed_graph: Graph, tmp_path) -> None:
-    from kg.store import open_source, write_store
+    from kg.sparql.store import open_source, write_store
 
     write_store(seed_graph, tmp_path / "store")
     store = open_source(tmp_path / "store")

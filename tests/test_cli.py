@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import RDF
 
-from kg.vocab import KG
+from kg.graph.vocab import KG
 from tests.conftest import DEV, ROOT, SEED_GOLD, SEEDS
 
 
@@ -69,7 +69,7 @@ def test_extract_output_is_what_the_scorer_reads(tmp_path):
 
 
 def test_mention_offsets_index_the_normalized_text():
-    from kg.build import extract
+    from kg.corpus import extract
 
     for result in extract([SEEDS, DEV / "texts"]):
         for mention in result.mentions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kg.build import process_source
+from kg.corpus import process_source
 from kg.evaluate import evaluate
 from kg.model import EntityType, Source
 from kg.normalize import normalize_text
@@ -158,7 +158,7 @@ def test_jieba_dictionary_is_generated_from_gazetteer_and_lexicon():
 def test_same_things_in_two_articles_get_the_same_iri(tmp_path):
     from rdflib.namespace import SKOS
 
-    from kg.build import build
+    from kg.corpus import build
 
     (tmp_path / "a.txt").write_text(
         "杭州市钱塘区召开民生会议。市民政局、区卫健委负责人介绍，闻潮社区卫生服务中心已建成投用。",
@@ -173,7 +173,7 @@ def test_same_things_in_two_articles_get_the_same_iri(tmp_path):
     for name in ("杭州市民政局", "闻潮社区卫生服务中心", "钱塘区", "威海市民政局"):
         assert len(by_label[name]) == 1, name
     assert by_label["杭州市民政局"] != by_label["威海市民政局"]
-    from kg.vocab import KG
+    from kg.graph.vocab import KG
 
     hangzhou = next(iter(by_label["杭州市民政局"]))
     assert len(set(graph.objects(hangzhou, KG.mentionedIn))) == 2

@@ -17,11 +17,11 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SKOS
 
 import kg
-from kg.output import serialize
-from kg.query import load_graph, named_queries
-from kg.rdf import new_graph
-from kg.validate import validate_graph
-from kg.vocab import ENTITY_RELATIONS, ID, KG
+from kg.graph.formats import load_graph, serialize
+from kg.graph.triples import new_graph
+from kg.graph.validate import validate_graph
+from kg.graph.vocab import ENTITY_RELATIONS, ID, KG
+from kg.sparql.query import named_queries
 from tests.conftest import ROOT, SEEDS
 
 FORMATS = {"turtle": ("ttl", "turtle"), "nt": ("nt", "nt"), "json-ld": ("jsonld", "json-ld"),
@@ -222,7 +222,7 @@ def _violations(graph: Graph) -> set[tuple[str, str]]:
     """(focus node, path) of every violation."""
     from rdflib.namespace import SH
 
-    from kg.validate import _run
+    from kg.graph.validate import _run
 
     conforms, report, _ = _run(graph)
     found = {(str(report.value(r, SH.focusNode)), str(report.value(r, SH.resultPath)))
@@ -316,7 +316,7 @@ def test_kg_validate_exit_status(seed_graph, seed_ttl, tmp_path):
 
 
 def test_queries_folder_holds_the_named_queries():
-    names = sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
+    names = sorted(p.stem for p in (ROOT / "kg" / "sparql" / "queries").glob("*.rq"))
     assert names == sorted(named_queries())
     assert {"facilities-in-district", "agency-programs", "entity-evidence",
             "district-articles", "mention-sentences", "entities-per-type"} <= set(names)

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, PROV, RDF, RDFS, SH, SKOS
 
-from kg.vocab import ENTITY_RELATIONS, KG, ORG, SCHEMA
+from kg.graph.vocab import ENTITY_RELATIONS, KG, ORG, SCHEMA
 from tests.conftest import ROOT
 
 ONTOLOGY_IRI = URIRef(str(KG).rstrip("#"))
@@ -27,10 +27,20 @@ def kg_terms(ontology: Graph) -> list[URIRef]:
                    if isinstance(s, URIRef) and s.startswith(str(KG))})
 
 
-def test_packaged_files_are_the_repo_files():
+def test_the_ontology_has_one_copy_and_kg_finds_it():
+    from kg.resources import packaged
+
+    assert not (ROOT / "kg" / "ontology").exists()
     for name in ("kg.ttl", "shapes.ttl", "context.jsonld"):
-        packaged = ROOT / "kg" / "ontology" / name
-        assert packaged.read_bytes() == (ROOT / "ontology" / name).read_bytes(), name
+        assert packaged(f"ontology/{name}").read_bytes() == (ROOT / "ontology" / name).read_bytes()
+
+
+def test_a_missing_packaged_file_is_a_one_line_data_error():
+    from kg.errors import DataError
+    from kg.resources import packaged
+
+    with pytest.raises(DataError, match=r"ontology/nothing.ttl: missing from the kg installation"):
+        packaged("ontology/nothing.ttl")
 
 
 def test_the_ontology_declares_the_expected_terms(ontology):

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from kg.serve import SparqlServer, check_query, keywords, make_server
-from kg.store import negotiate, write_store
+from kg.sparql.protocol import negotiate
+from kg.sparql.serve import SparqlServer, check_query, keywords, make_server
+from kg.sparql.store import write_store
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

@@ -12,11 +12,11 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
 from kg.errors import InputError
+from kg.graph.vocab import ID, KG
 from kg.view import render_html, show, view_data, write_html
 from kg.view.data import read_graph
 from kg.view.page import script_json
 from kg.view.select import district_members, find_entity
-from kg.vocab import ID, KG
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -10,16 +10,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 
 from rdflib import Graph
 
 from kg.errors import ExtractionError, InputError, KgError
 from kg.gazetteer import Gazetteer
+from kg.graph.triples import add_result, add_schema_facts, merge_labels, new_graph
 from kg.model import DocumentResult, Source
 from kg.normalize import normalize
 from kg.pipeline import process
-from kg.rdf import add_result, add_schema_facts, merge_labels, new_graph
 from kg.resources import Overrides, load_overrides
 from kg.sources import iter_sources
 
@@ -171,10 +170,3 @@ def build(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> G
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     return build_graph_from(paths, on_error=lambda exc: None)
-
-
-def load(path: str | os.PathLike[str]) -> Graph:
-    """A graph written by ``kg build`` (Turtle, N-Triples, JSON-LD or TriG, by suffix)."""
-    from kg.query import load_graph
-
-    return load_graph(Path(path))
