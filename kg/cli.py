@@ -235,7 +235,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from kg.sparql.serve import serve
 
     serve(args.graph, host=args.host, port=args.port, timeout=args.timeout,
-          max_rows=args.max_rows, workers=args.workers)
+          max_rows=args.max_rows, workers=args.workers,
+          memory=args.memory << 20 if args.memory else None, cors=args.cors)
     return 0
 
 
@@ -321,15 +322,40 @@ def parser() -> argparse.ArgumentParser:
     made["view"].add_argument("--max-nodes", type=int, default=5000, metavar="N",
                               help="node budget; above it the busiest entities are kept (default 5000)")
     made["serve"].add_argument("graph", help="graph file (Turtle …) or store folder (kg.store)")
-    made["serve"].add_argument("--host", default="127.0.0.1", help="default: loopback only")
-    made["serve"].add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    made["serve"].add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                               help="longest a query may run (default 30)")
-    made["serve"].add_argument("--max-rows", type=int, default=10_000, metavar="N",
+    made["serve"].add_argument("--host", default="127.0.0.1",
+                               help="default: loopback only (127.0.0.1; ::1 for IPv6)")
+    made["serve"].add_argument("--port", type=_bounded(int, 0, 65535), default=8000,
+                               help="0 picks a free port")
+    made["serve"].add_argument("--timeout", type=_bounded(float, 0.1, 86_400), default=30.0,
+                               metavar="SECONDS", help="longest a query may run (default 30)")
+    made["serve"].add_argument("--max-rows", type=_bounded(int, 1, 100_000_000), default=10_000,
+                               metavar="N",
                                help="most rows or triples a result may hold (default 10000)")
-    made["serve"].add_argument("--workers", type=int, default=2, metavar="N",
+    made["serve"].add_argument("--workers", type=_bounded(int, 1, 64), default=2, metavar="N",
                                help="query processes, each with the graph loaded (default 2)")
+    made["serve"].add_argument("--memory", type=_bounded(int, 0, 1 << 30), default=2048,
+                               metavar="MB", help="address space of each query process; a "
+                               "query that needs more fails with 503 (default 2048; 0: no cap)")
+    made["serve"].add_argument("--cors", metavar="ORIGIN",
+                               help="let pages of this one origin query the endpoint "
+                               "(e.g. http://localhost:3000); default: no cross-origin access")
     return top
+
+
+def _bounded(kind: Callable[[str], float], low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: ``kind`` of the text, between ``low`` and ``high``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not between {low:g} and {high:g}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its messages
+    return parse
 
 
 def run() -> None:

@@ -1,42 +1,38 @@
-"""The SPARQL 1.1 Protocol side of a query: run it against a pyoxigraph store and
-serialize the results in the format the client accepts (content negotiation).
+"""The SPARQL 1.1 Protocol side of a query: check it, run it against a pyoxigraph store and
+write the results with pyoxigraph's own writers, in the format the client accepts.
+
+The row cap is kept without a writer of our own: solutions are first written as SPARQL
+TSV (one line per row) into a sink that stops the query at ``max_rows + 1`` lines; the kept
+lines are parsed back and written in the negotiated format.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
-import json
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from kg.sparql.guard import RefusedQuery, UncheckedQuery, check_query
 
 if TYPE_CHECKING:
     import pyoxigraph
 
-
-
-# --- SPARQL results, serialized in the format the client accepts -----------------------
-
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-SOLUTION_TYPES = {  # media type -> format name; the first is the default
-    "application/sparql-results+json": "json", "application/json": "json",
-    "application/sparql-results+xml": "xml", "application/xml": "xml", "text/xml": "xml",
-    "text/csv": "csv", "text/tab-separated-values": "tsv",
+#: media type → pyoxigraph format name; the first of each table is the default
+SOLUTION_TYPES = {
+    "application/sparql-results+json": "JSON", "application/json": "JSON",
+    "application/sparql-results+xml": "XML", "application/xml": "XML", "text/xml": "XML",
+    "text/csv": "CSV", "text/tab-separated-values": "TSV",
 }
 GRAPH_TYPES = {
     "text/turtle": "TURTLE", "application/x-turtle": "TURTLE",
     "application/n-triples": "N_TRIPLES", "text/plain": "N_TRIPLES",
-    "application/rdf+xml": "RDF_XML",
+    "application/rdf+xml": "RDF_XML", "application/ld+json": "JSON_LD",
+    "application/n-quads": "N_QUADS", "application/trig": "TRIG",
 }
-CANONICAL = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-             "csv": "text/csv", "tsv": "text/tab-separated-values", "TURTLE": "text/turtle",
-             "N_TRIPLES": "application/n-triples", "RDF_XML": "application/rdf+xml"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Response:
     status: int
     content_type: str
@@ -76,123 +72,95 @@ def negotiate(accept: str, offered: dict[str, str]) -> str | None:
     return None
 
 
-def _json_term(term: Any) -> dict[str, Any]:
+def content_type(fmt: pyoxigraph.RdfFormat | pyoxigraph.QueryResultsFormat) -> str:
+    media = fmt.media_type
+    textual = media.startswith("text/") or media.endswith(("json", "n-triples", "n-quads",
+                                                             "trig"))
+    return media if "charset" in media or not textual else media + "; charset=utf-8"
+
+
+class _Enough(Exception):
+    """Raised by :class:`_LineSink` to stop the query once the cap is passed."""
+
+
+class _LineSink:
+    """A binary file for ``QuerySolutions.serialize`` that keeps what it is given and stops
+    the writer (and so the query) once it has more than ``lines`` lines."""
+
+    def __init__(self, lines: int) -> None:
+        self.parts: list[bytes] = []
+        self.lines = 0
+        self.limit = lines
+
+    def write(self, data: bytes) -> int:
+        self.parts.append(bytes(data))
+        self.lines += data.count(b"\n")
+        if self.lines > self.limit:
+            raise _Enough
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def solutions(result: pyoxigraph.QuerySolutions, fmt: pyoxigraph.QueryResultsFormat,
+              max_rows: int) -> tuple[bytes, bool]:
+    """The solutions written in ``fmt``, at most ``max_rows`` of them; and whether some
+    were cut."""
     import pyoxigraph
 
-    if isinstance(term, pyoxigraph.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, pyoxigraph.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, pyoxigraph.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    return {"type": "triple", "value": {"subject": _json_term(term.subject),
-                                        "predicate": _json_term(term.predicate),
-                                        "object": _json_term(term.object)}}
+    tsv = pyoxigraph.QueryResultsFormat.TSV
+    sink = _LineSink(max_rows + 1)  # the head line + the rows
+    try:
+        result.serialize(sink, tsv)
+        cut = False
+    except _Enough:
+        cut = True
+    data = b"".join(sink.parts)
+    if cut:  # keep the head and max_rows rows: TSV escapes newlines inside terms
+        end = -1
+        for _ in range(max_rows + 1):
+            end = data.index(b"\n", end + 1)
+        data = data[:end + 1]
+    if fmt == tsv:
+        return data, cut
+    parsed = pyoxigraph.parse_query_results(data, tsv)
+    return parsed.serialize(format=fmt), cut
 
 
-def _xml_term(term: Any) -> str:
-    from xml.sax.saxutils import escape, quoteattr
-
-    data = _json_term(term)
-    if data["type"] == "uri":
-        return f"<uri>{escape(data['value'])}</uri>"
-    if data["type"] == "bnode":
-        return f"<bnode>{escape(data['value'])}</bnode>"
-    if data["type"] == "literal":
-        attr = (f" xml:lang={quoteattr(data['xml:lang'])}" if "xml:lang" in data else
-                f" datatype={quoteattr(data['datatype'])}" if "datatype" in data else "")
-        return f"<literal{attr}>{escape(data['value'])}</literal>"
-    return f"<literal>{escape(str(term))}</literal>"
-
-
-def _csv_value(term: Any) -> str:
-    import pyoxigraph
-
-    if term is None:
-        return ""
-    if isinstance(term, pyoxigraph.BlankNode):
-        return f"_:{term.value}"
-    return term.value if hasattr(term, "value") else str(term)
-
-
-def serialize_solutions(names: list[str], rows: list[Any], fmt: str) -> bytes:
-    if fmt == "json":
-        bindings = [{n: _json_term(row[n]) for n in names if row[n] is not None} for row in rows]
-        return json.dumps({"head": {"vars": names}, "results": {"bindings": bindings}},
-                          ensure_ascii=False).encode("utf-8")
-    if fmt == "xml":
-        from xml.sax.saxutils import quoteattr
-
-        out = ['<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">',
-               "<head>", *(f"<variable name={quoteattr(n)}/>" for n in names),
-               "</head><results>"]
-        for row in rows:
-            out.append("<result>" + "".join(
-                f"<binding name={quoteattr(n)}>{_xml_term(row[n])}</binding>"
-                for n in names if row[n] is not None) + "</result>")
-        out.append("</results></sparql>\n")
-        return "\n".join(out).encode("utf-8")
-    buffer = io.StringIO()
-    if fmt == "csv":
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(names)
-        writer.writerows([_csv_value(row[n]) for n in names] for row in rows)
-    else:  # tsv: terms in N-Triples syntax
-        buffer.write("\t".join("?" + n for n in names) + "\n")
-        for row in rows:
-            buffer.write("\t".join("" if row[n] is None else str(row[n]) for n in names) + "\n")
-    return buffer.getvalue().encode("utf-8")
-
-
-def serialize_boolean(value: bool, fmt: str) -> bytes:
-    word = "true" if value else "false"
-    if fmt == "json":
-        return json.dumps({"head": {}, "boolean": value}).encode()
-    if fmt == "xml":
-        return ('<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
-                f"<head/><boolean>{word}</boolean></sparql>\n").encode()
-    return f"{word}\n".encode()
-
-
-def run_query(store: pyoxigraph.Store, query: str, accept: str = "", max_rows: int = 10_000
+def run_query(store: pyoxigraph.Store, query: str, accept: str = "", max_rows: int = 10_000,
               ) -> Response:
-    """Run one SPARQL query and serialize its results (at most ``max_rows`` rows or
+    """Run one SPARQL query and write its results (at most ``max_rows`` rows or
     triples; a cut result carries the header ``X-SPARQL-MaxRows``)."""
     import pyoxigraph
 
     from kg.graph.vocab import PREFIXES
 
+    prefixes = {p: str(ns) for p, ns in PREFIXES.items()}
     started = time.perf_counter()
     try:
-        result = store.query(query, prefixes={p: str(ns) for p, ns in PREFIXES.items()})
+        result = store.query(query, prefixes=prefixes)
         if isinstance(result, pyoxigraph.QueryTriples):
-            fmt = negotiate(accept, GRAPH_TYPES)
-            if fmt is None:
+            name = negotiate(accept, GRAPH_TYPES)
+            if name is None:
                 return text_response(406, "CONSTRUCT/DESCRIBE results come as "
-                                     + ", ".join(sorted(set(CANONICAL.values()) - set(
-                                         CANONICAL[f] for f in ("json", "xml", "csv", "tsv")))))
+                                     + ", ".join(sorted(set(GRAPH_TYPES) - {"text/plain"})))
+            rdf = getattr(pyoxigraph.RdfFormat, name)
             triples = list(itertools.islice(result, max_rows + 1))
             cut = len(triples) > max_rows
-            body = pyoxigraph.serialize(triples[:max_rows], format=getattr(
-                pyoxigraph.RdfFormat, fmt), prefixes={p: str(ns) for p, ns in PREFIXES.items()})
+            body = pyoxigraph.serialize(triples[:max_rows], format=rdf, prefixes=prefixes)
+            ctype = content_type(rdf)
         else:
-            fmt = negotiate(accept, SOLUTION_TYPES)
-            if fmt is None:
-                return text_response(406, "SELECT/ASK results come as application/sparql-"
-                                     "results+json or +xml, text/csv, text/tab-separated-values")
-            cut = False
+            name = negotiate(accept, SOLUTION_TYPES)
+            if name is None:
+                return text_response(406, "SELECT/ASK results come as "
+                                     + ", ".join(sorted(SOLUTION_TYPES)))
+            fmt = getattr(pyoxigraph.QueryResultsFormat, name)
             if isinstance(result, pyoxigraph.QueryBoolean):
-                body = serialize_boolean(bool(result), fmt)
+                body, cut = result.serialize(format=fmt), False
             else:
-                names = [v.value for v in result.variables]
-                rows = list(itertools.islice(result, max_rows + 1))
-                cut = len(rows) > max_rows
-                body = serialize_solutions(names, rows[:max_rows], fmt)
+                body, cut = solutions(result, fmt, max_rows)
+            ctype = content_type(fmt)
     except SyntaxError as exc:
         return text_response(400, f"bad query: {exc}")
     except (OSError, RuntimeError, ValueError) as exc:
@@ -200,5 +168,19 @@ def run_query(store: pyoxigraph.Store, query: str, accept: str = "", max_rows: i
     headers = {"X-Query-Seconds": f"{time.perf_counter() - started:.4f}"}
     if cut:
         headers["X-SPARQL-MaxRows"] = str(max_rows)
-    ctype = CANONICAL[fmt] + ("; charset=utf-8" if fmt not in ("RDF_XML",) else "")
-    return Response(200, ctype, body, headers)
+    return Response(200, ctype, body or b"", headers)
+
+
+def run_checked(store: pyoxigraph.Store, query: str, accept: str, max_rows: int,
+                isolated: bool) -> Response:
+    """:func:`run_query` after :func:`~kg.sparql.guard.check_query`: a refused query is a
+    403. A query rdflib cannot parse runs only in a worker cut off from the network
+    (``isolated``; the engine then reports its own syntax error), else it is a 400."""
+    try:
+        check_query(query)
+    except RefusedQuery as exc:
+        return text_response(403, str(exc))
+    except UncheckedQuery as exc:
+        if not isolated:
+            return text_response(400, f"{exc} (every query is parsed before it runs)")
+    return run_query(store, query, accept, max_rows)
