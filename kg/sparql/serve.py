@@ -152,6 +152,8 @@ class SparqlHandler(BaseHTTPRequestHandler):
         elif url.path.startswith("/static/"):
             found = static_file(url.path[len("/static/"):])
             self._send(found) if found else self._error(404, f"no such file: {url.path}")
+        elif url.path == "/favicon.ico":
+            self._send(Response(204, "image/x-icon", b""))
         elif url.path == "/view":
             try:
                 self._send(self.server.view_html())
