@@ -200,12 +200,41 @@ def http_timed(url: str, query: str, runs: int) -> float:
     return statistics.median(times)
 
 
+def writers(rows: int, runs: int) -> None:
+    """Seconds to run + write ``rows`` solutions of three terms (IRI, IRI, Chinese
+    literal) in each SPARQL results format, as ``kg serve`` does (kg.sparql.protocol);
+    and with the cap at 10,000 rows."""
+    from kg.sparql.protocol import run_query
+
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(n(f"doc/{i}"), LABEL, zh(f"第{i}号文件 “民生”\n"))
+                      for i in range(rows))
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    print(f"{rows:,} solutions; median of {runs} runs, s")
+    for media in ("application/sparql-results+json", "text/csv",
+                  "application/sparql-results+xml", "text/tab-separated-values"):
+        for cap in (rows, 10_000):
+            times = []
+            for _ in range(runs):
+                started = time.perf_counter()
+                response = run_query(store, query, media, max_rows=cap)
+                times.append(time.perf_counter() - started)
+                assert response.status == 200, response.body[:200]
+            print(f"{media:34} cap {cap:>9,}: {statistics.median(times):6.2f} "
+                  f"({len(response.body) / 1e6:.1f} MB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-http", action="store_true", help="skip the kg serve figures")
+    parser.add_argument("--writers", type=int, metavar="ROWS", default=0,
+                        help="only time writing ROWS solutions in each result format")
     args = parser.parse_args()
+    if args.writers:
+        writers(args.writers, args.runs)
+        return
 
     from kg.sparql.serve import make_server
     from kg.sparql.store import open_source, triple_count, write_store
