@@ -99,6 +99,7 @@ class WorkerPool:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._grow = threading.Lock()
         self._closed = False
         self._context = multiprocessing.get_context("spawn")
         started = [self._start() for _ in range(self.size)]
@@ -171,10 +172,11 @@ class WorkerPool:
             return self._idle.get(timeout=min(BURST_AFTER, wait))
         except queue.Empty:
             pass
-        with self._lock:
-            room = len(self._all) < self.limit and not self._closed
-        if room:
-            worker = self._start(extra=True)
+        with self._grow:  # one thread at a time checks for room and starts a worker
+            with self._lock:
+                room = len(self._all) < self.limit and not self._closed
+            worker = self._start(extra=True) if room else None
+        if worker is not None:
             try:
                 self._await_ready(worker)
                 return worker
