@@ -41,8 +41,10 @@ browser-deps:
 test: $(DEVSTAMP) browser-deps
 	$(BIN)/pytest -q
 
+# ruff on all the code, mypy on kg/ ([tool.mypy] in pyproject.toml)
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check kg tests benchmarks scripts
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py

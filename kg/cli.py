@@ -48,11 +48,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             jsonl.write(result_line(result) + "\n")
             progress.update(1)
 
+        def on_error(exc: InputError) -> None:
+            _err(str(exc))
+            progress.update(1)
+
         graph = build_graph_from(
             args.inputs,
             overrides=overrides,
             on_result=on_result,
-            on_error=lambda exc: (_err(str(exc)), progress.update(1)),
+            on_error=on_error,
             strict=args.strict,
             report=report,
             jobs=args.jobs,

@@ -66,8 +66,8 @@ ID = Namespace(BASE + "id/")
 SCHEMA = Namespace("https://schema.org/")
 ORG = Namespace("http://www.w3.org/ns/org#")
 
-PREFIXES: dict[str, Namespace] = {
-    "kg": Namespace(str(KG)),
+PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
+    "kg": KG,
     "kgid": ID,
     "skos": SKOS,
     "rdfs": RDFS,

@@ -10,7 +10,7 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -178,8 +178,9 @@ def run_query(store: pyoxigraph.Store, query: str, accept: str = "", max_rows: i
                                          CANONICAL[f] for f in ("json", "xml", "csv", "tsv")))))
             triples = list(itertools.islice(result, max_rows + 1))
             cut = len(triples) > max_rows
-            body = pyoxigraph.serialize(triples[:max_rows], format=getattr(
-                pyoxigraph.RdfFormat, fmt), prefixes={p: str(ns) for p, ns in PREFIXES.items()})
+            body = cast(bytes, pyoxigraph.serialize(  # bytes, since no output is given
+                triples[:max_rows], format=getattr(pyoxigraph.RdfFormat, fmt),
+                prefixes={p: str(ns) for p, ns in PREFIXES.items()}))
         else:
             fmt = negotiate(accept, SOLUTION_TYPES)
             if fmt is None:
