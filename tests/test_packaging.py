@@ -64,7 +64,7 @@ def _export(dest: Path) -> list[str]:
     the tracked files only, or the whole tree minus build outputs outside a git checkout."""
     tracked = _tracked_files()
     if tracked is None:
-        shutil.copytree(ROOT, dest, ignore=UNTRACKED)
+        shutil.copytree(ROOT, dest, ignore=UNTRACKED, dirs_exist_ok=True)
         return sorted(str(p.relative_to(dest)) for p in dest.rglob("*") if p.is_file())
     for name in tracked:
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
