@@ -34,7 +34,7 @@ demo: $(STAMP)
 	@echo "  build/graph.html      interactive view: open it in a browser"
 	@echo "  build/entities.jsonl  one line per article with its entities"
 	@echo "Try:  $(BIN)/kg query build/graph.ttl facilities-in-district"
-	@echo "To type bare kg:  . $(BIN)/activate   (or export PATH=$$PWD/$(BIN):$$PATH)"
+	@echo 'To type bare kg:  . $(BIN)/activate   (or export PATH=$$PWD/$(BIN):$$PATH)'
 
 browser-deps:
 	@bash scripts/install-browser.sh
