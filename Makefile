@@ -34,6 +34,7 @@ demo: $(STAMP)
 	@echo "  build/graph.html      interactive view: open it in a browser"
 	@echo "  build/entities.jsonl  one line per article with its entities"
 	@echo "Try:  $(BIN)/kg query build/graph.ttl facilities-in-district"
+	@echo 'To type bare kg:  . $(BIN)/activate   (or export PATH=$$PWD/$(BIN):$$PATH)'
 
 browser-deps:
 	@bash scripts/install-browser.sh
@@ -41,8 +42,10 @@ browser-deps:
 test: $(DEVSTAMP) browser-deps
 	$(BIN)/pytest -q
 
+# ruff on all the code, mypy on kg/ ([tool.mypy] in pyproject.toml)
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check kg tests benchmarks scripts
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py

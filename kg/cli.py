@@ -48,11 +48,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             jsonl.write(result_line(result) + "\n")
             progress.update(1)
 
+        def on_error(exc: InputError) -> None:
+            _err(str(exc))
+            progress.update(1)
+
         graph = build_graph_from(
             args.inputs,
             overrides=overrides,
             on_result=on_result,
-            on_error=lambda exc: (_err(str(exc)), progress.update(1)),
+            on_error=on_error,
             strict=args.strict,
             report=report,
             jobs=args.jobs,
@@ -283,10 +287,10 @@ def parser() -> argparse.ArgumentParser:
         made[name].add_argument("inputs", nargs="+", metavar="INPUT", help="article files or folders")
         made[name].add_argument("--strict", action="store_true",
                                 help="stop at the first input that cannot be used")
-    from kg.corpus import default_jobs
-
     for name in ("build", "extract"):
-        made[name].add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",
+        # default None, resolved in main(): kg.corpus imports the whole pipeline, which
+        # `kg --help` must not wait for
+        made[name].add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                                 help="extraction worker processes (default: one per CPU; 0 = none)")
     for name in ("build", "extract", "explain"):
         made[name].add_argument("--overrides", metavar="FILE",
@@ -369,6 +373,10 @@ def run() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if getattr(args, "jobs", 0) is None:
+        from kg.corpus import default_jobs
+
+        args.jobs = default_jobs()
     handler = COMMANDS[args.command][0]
     try:
         return handler(args)

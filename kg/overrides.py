@@ -57,10 +57,10 @@ def apply_overrides(
                     sentence=sentence_index(sentences, a)) for a, b in spans)
     for entity in entities:
         label = overrides.aliases.get(entity.label, entity.label)
-        kind = overrides.types.get(label)
-        if kind == "none":
+        type_fix = overrides.types.get(label)
+        if type_fix == "none":
             continue
-        new_type = EntityType(kind) if kind else entity.type
+        new_type = EntityType(type_fix) if type_fix else entity.type
         why = entity.why
         if label != entity.label:
             why += (f"label {entity.label} → {label} by the override file",)

@@ -131,3 +131,26 @@ def test_every_command_help_shows_an_example():
     for name in COMMANDS:
         assert name in top.stdout
         assert "example:" in run_kg(name, "--help").stdout
+
+
+HEAVY = ("jieba", "rjieba", "rdflib", "pyoxigraph", "pyshacl", "numpy", "scipy", "networkx",
+         "opencc")
+
+
+def test_help_and_version_import_none_of_the_heavy_libraries():
+    # `kg --help` took ~1.5 s when building the parser imported the pipeline (jieba, rdflib)
+    code = f"""
+import sys
+from kg.cli import COMMANDS, main
+for argv in [["--help"], ["--version"], *([name, "--help"] for name in COMMANDS)]:
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert exc.code == 0, argv
+loaded = sorted(m for m in sys.modules if m.partition(".")[0] in {HEAVY!r})
+assert not loaded, loaded
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: kg build" in proc.stdout and "--jobs N" in proc.stdout

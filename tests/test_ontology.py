@@ -55,6 +55,31 @@ def test_the_ontology_declares_the_expected_terms(ontology):
     assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in ontology
 
 
+def test_the_kg_namespace_is_closed_over_exactly_the_ontology_terms(ontology):
+    # a term added to ontology/kg.ttl goes in kg.graph.vocab.KG too, and the other way round
+    assert sorted(dir(KG)) == kg_terms(ontology)
+    for term in kg_terms(ontology):
+        name = term.removeprefix(str(KG))
+        assert getattr(KG, name) == KG[name] == term, name  # no clash with a class attribute
+        assert term in KG
+
+
+@pytest.mark.parametrize("name", ["notATerm", "partof", "District ", "operatedby"])
+def test_a_name_the_ontology_does_not_declare_fails_at_once(name):
+    with pytest.raises(AttributeError, match="not in namespace"):
+        getattr(KG, name)
+    with pytest.raises(AttributeError, match="not in namespace"):
+        KG[name]
+    assert KG._NS[name] not in KG
+
+
+def test_the_graph_layer_refuses_a_predicate_outside_the_ontology():
+    from kg.graph.triples import _KG
+
+    with pytest.raises(AttributeError):
+        _KG.operatedBY  # noqa: B018  (the attribute access is the test)
+
+
 def test_every_term_has_chinese_and_english_labels_and_a_one_line_definition(ontology):
     terms = kg_terms(ontology)
     assert len(terms) >= 30

@@ -247,6 +247,41 @@ class Page:
     def node(self, label: str) -> int:
         return self.js("(l) => kgView.data.nodes.findIndex(n => n.l === l)", label)
 
+    def wait_for(self, condition: str, arg=None, what: str = "",  # noqa: ANN001
+                 timeout: float = 15_000) -> None:
+        """Wait until the JS ``condition`` holds (checked on every animation frame), never
+        for a fixed time: a loaded machine slows vis-network's animations several-fold."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.wait_for_function(condition, arg=arg, timeout=timeout)
+        except PlaywrightTimeout:
+            raise AssertionError(f"timed out after {timeout / 1000:.0f} s waiting for "
+                                 f"{what or condition}") from None
+
+    def wait_centred(self, index: int) -> None:
+        """Until node ``index`` sits at the centre of the graph (where a focus animation
+        ends, to well under a pixel)."""
+        self.wait_for("""(i) => { const p = network.getPositions([i])[i];
+            const d = network.canvasToDOM(p);
+            const c = document.querySelector('#kg-graph canvas').getBoundingClientRect();
+            const g = document.querySelector('#kg-graph').getBoundingClientRect();
+            return Math.hypot(c.left + d.x - (g.left + g.width / 2),
+                              c.top + d.y - (g.top + g.height / 2)) < 0.5; }""", index,
+                      f"node {index} to be centred (the focus animation)")
+
+    def wait_tooltip(self, text: str = "") -> None:
+        """Until vis-network's tooltip is shown (after its hover delay) and contains
+        ``text`` as text."""
+        self.wait_for("""(text) => { const t = document.querySelector('div.vis-tooltip');
+            return !!t && t.style.visibility === 'visible' && t.textContent.includes(text); }""",
+                      text, f"the tooltip {text!r}")
+
+    def frames(self, count: int) -> None:
+        """Let the page render ``count`` animation frames."""
+        self.js("""(n) => new Promise(done => { const step = () => --n > 0
+            ? requestAnimationFrame(step) : done(); requestAnimationFrame(step); })""", count)
+
     def point(self, index: int) -> tuple[float, float]:
         """Where node ``index`` is on the screen."""
         x, y = self.js("""(i) => { const p = network.getPositions([i])[i];
@@ -271,7 +306,7 @@ def test_seed_view_loads_offline_and_draws(browser, pages):
     ARTIFACTS.mkdir(exist_ok=True)
     view.page.screenshot(path=str(ARTIFACTS / "seed-view.png"))
     still = view.js("() => JSON.stringify(network.getPositions())")
-    view.page.wait_for_timeout(300)
+    view.frames(20)  # physics is off: nothing moves from one frame to the next
     assert view.js("() => JSON.stringify(network.getPositions())") == still
     view.page.close()
 
@@ -284,7 +319,7 @@ def test_search_finds_and_focuses_a_node(browser, pages):
     assert view.page.locator("#kg-results li").first.inner_text().startswith("钱塘区")
     view.page.press("#kg-search", "Enter")
     assert view.js("() => network.getSelectedNodes()") == [target]
-    view.page.wait_for_timeout(400)  # the focus animation
+    view.wait_centred(target)
     x, y = view.point(target)
     box = view.page.locator("#kg-graph").bounding_box()
     assert abs(x - (box["x"] + box["width"] / 2)) < 5 and abs(y - (box["y"] + box["height"] / 2)) < 5
@@ -317,7 +352,9 @@ def test_hovering_and_clicking_every_node_raises_no_error(browser, pages):
     count = view.js("() => kgView.data.nodes.length")
     for i in range(count):
         view.page.mouse.click(*view.point(i))  # moves there first: hover, then click
-    view.page.wait_for_timeout(300)
+    # the last node is drawn on top, so the pointer is over it: its tooltip shows once the
+    # hover delay has run
+    view.wait_tooltip(view.js("() => kgView.data.nodes[kgView.data.nodes.length - 1].l"))
     assert view.errors == [] and view.requests == []
     assert view.page.locator("#kg-details h2").count() == 1
     view.page.close()
@@ -358,11 +395,11 @@ def test_hostile_names_show_as_text_and_never_run(browser, pages):
         view.page.fill("#kg-search", label)
         assert view.page.locator("#kg-results li").first.inner_text().strip() == label
         view.page.press("#kg-search", "Enter")
-        view.page.wait_for_timeout(350)
+        view.wait_centred(view.node(label))
         assert view.page.locator("#kg-details h2").inner_text() == label
         x, y = view.point(view.node(label))
         view.page.mouse.move(x, y)
-        view.page.wait_for_timeout(400)  # vis-network's tooltip, as text
+        view.wait_tooltip(label)  # vis-network's tooltip, as text
         assert label in view.page.locator("div.vis-tooltip").inner_text()
         view.page.mouse.click(x, y)
         details = view.page.inner_text("#kg-details")

@@ -236,10 +236,11 @@ def resolve(
             continue
         share = 1.0 / len(cand.divisions)
         votes = by_text.setdefault(cand.text, Counter())
-        for division in cand.divisions:
-            votes[division.code] += share
-            for ancestor in gazetteer.ancestors(division.code):
-                votes["child:" + ancestor.code] += share
+        for option in cand.divisions:
+            # fractional votes: the Counter holds floats (typeshed types its counts as int)
+            votes[option.code] += share  # type: ignore[assignment]
+            for ancestor in gazetteer.ancestors(option.code):
+                votes["child:" + ancestor.code] += share  # type: ignore[assignment]
     for votes in by_text.values():
         context.update(votes)
     resolved: list[Resolved] = []

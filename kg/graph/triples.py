@@ -8,9 +8,11 @@ sentences from their character spans. The same input therefore gives the same gr
 from __future__ import annotations
 
 import hashlib
+from typing import cast
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.term import Identifier
 
 from kg.gazetteer import Gazetteer
 from kg.graph.vocab import ID, KG, PREFIXES
@@ -202,9 +204,10 @@ def merge_labels(graph: Graph) -> None:
     """Across documents one entity may get several names: keep one prefLabel (the most
     mentioned, then the shortest, then the first in code-point order) and move the others
     to skos:altLabel. The choice depends only on the graph, never on input order."""
-    subjects = sorted({s for s, _ in graph.subject_objects(_SKOS.prefLabel)})
+    # (rdflib types triple terms as Node, which has no ordering; these are IRIs and literals)
+    subjects = sorted({cast(Identifier, s) for s, _ in graph.subject_objects(_SKOS.prefLabel)})
     for subject in subjects:
-        labels = sorted(graph.objects(subject, _SKOS.prefLabel))
+        labels = sorted(cast(Identifier, o) for o in graph.objects(subject, _SKOS.prefLabel))
         if len(labels) < 2:
             continue
         counts = {

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import cast
 
 from rdflib import Graph
-from rdflib.query import Result
+from rdflib.query import Result, ResultRow
 
 from kg.errors import QueryError
 from kg.graph.vocab import PREFIXES
@@ -48,10 +50,11 @@ def rows(result: Result) -> tuple[list[str], list[list[str]]]:
     if result.type == "ASK":
         return ["ask"], [[str(bool(result.askAnswer)).lower()]]
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        graph = result.graph
+        graph = cast(Graph, result.graph)
         return ["subject", "predicate", "object"], [[str(t) for t in triple] for triple in graph]
     names = [str(v) for v in result.vars or []]
-    return names, [["" if value is None else str(value) for value in row] for row in result]
+    solutions = cast(Iterable[ResultRow], result)
+    return names, [["" if value is None else str(value) for value in row] for row in solutions]
 
 
 def format_result(result: Result, fmt: str = "table") -> str:

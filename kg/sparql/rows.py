@@ -7,7 +7,8 @@ Both work on the rdflib ``Graph`` returned by :func:`kg.build` / :func:`kg.load`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
 
 from kg.graph.vocab import ENTITY_RELATIONS, KG, PREFIXES
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     import networkx as nx
     import pyoxigraph
     from rdflib import Graph
+    from rdflib.query import ResultRow
 
 ENTITY_TYPES = ("District", "Agency", "Facility", "Program")
 
@@ -36,14 +38,15 @@ def select(graph: Graph | pyoxigraph.Store, query: str) -> list[Row]:
 
     if not hasattr(graph, "triples"):  # a pyoxigraph Store
         return _select_store(graph, query_text(query))
-    result = run_query(graph, query)
+    result = run_query(cast("Graph", graph), query)
     if result.type == "ASK":
         return [{"ask": bool(result.askAnswer)}]
     if result.type in ("CONSTRUCT", "DESCRIBE"):
         return [{"subject": _py(s), "predicate": _py(p), "object": _py(o)}
-                for s, p, o in result.graph]
+                for s, p, o in cast("Graph", result.graph)]
     names = [str(v) for v in result.vars or []]
-    return [{name: _py(value) for name, value in zip(names, row, strict=True)} for row in result]
+    return [{name: _py(value) for name, value in zip(names, row, strict=True)}
+            for row in cast("Iterable[ResultRow]", result)]
 
 
 def _py(term: Any) -> Any:

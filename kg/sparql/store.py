@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from kg.errors import GraphError
 from kg.graph.formats import OXIGRAPH_FORMATS, format_of
@@ -98,5 +98,6 @@ def open_source(path: str | os.PathLike[str], read_only: bool = True) -> pyoxigr
 
 
 def triple_count(store: pyoxigraph.Store) -> int:
-    result = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    result = cast("pyoxigraph.QuerySolutions",
+                  store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
     return int(next(iter(result))["n"].value)

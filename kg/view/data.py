@@ -128,9 +128,9 @@ def read_graph(graph: Graph) -> ViewData:
     sentences: list[tuple[str, int]] = []
     sentence_index: dict[str, int] = {}
     for sentence in sorted(set(graph.subjects(RDF.type, KG.Sentence)), key=str):
-        doc = graph.value(sentence, KG.inDocument)
+        in_doc = graph.value(sentence, KG.inDocument)
         sentence_index[str(sentence)] = len(sentences)
-        sentences.append((_text(graph.value(sentence, KG.text)), doc_index.get(str(doc), -1)))
+        sentences.append((_text(graph.value(sentence, KG.text)), doc_index.get(str(in_doc), -1)))
 
     for mention, target in graph.subject_objects(KG.refersTo):
         entity = entities.get(str(target))
@@ -154,10 +154,10 @@ def _relations(graph: Graph, entities: dict[str, Entity],
                sentence_index: dict[str, int]) -> list[Relation]:
     found: dict[tuple[str, str, str], Relation] = {}
     for name in ENTITY_RELATIONS:
-        for source, target in graph.subject_objects(KG[name]):
-            if str(source) in entities and str(target) in entities and source != target:
-                key = (str(source), name, str(target))
-                found.setdefault(key, Relation(str(source), str(target), name))
+        for s, o in graph.subject_objects(KG[name]):
+            if str(s) in entities and str(o) in entities and s != o:
+                key = (str(s), name, str(o))
+                found.setdefault(key, Relation(str(s), str(o), name))
     evidence: dict[tuple[str, str, str], list[Evidence]] = defaultdict(list)
     for statement in graph.subjects(RDF.type, RDF.Statement):
         predicate = str(graph.value(statement, RDF.predicate) or "")

@@ -122,7 +122,7 @@ def payload(data: ViewData, selection: Selection, options: ViewOptions) -> dict[
             if rel.evidence:
                 edge.append(evidence(rel.evidence))
             edges.append(edge)
-    page_sentences = [None] * len(sentences)
+    page_sentences: list[list[object] | None] = [None] * len(sentences)
     for old, new in sentences.items():
         page_sentences[new] = list(data.sentences[old])
     counts = [0] * len(TYPES)
