@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from kg.sparql.guard import RefusedQuery, UncheckedQuery, check_query
 
@@ -112,7 +112,7 @@ def solutions(result: pyoxigraph.QuerySolutions, fmt: pyoxigraph.QueryResultsFor
     tsv = pyoxigraph.QueryResultsFormat.TSV
     sink = _LineSink(max_rows + 1)  # the head line + the rows
     try:
-        result.serialize(sink, tsv)
+        result.serialize(cast(IO[bytes], sink), tsv)  # a write()-only sink is enough
         cut = False
     except _Enough:
         cut = True
@@ -125,7 +125,7 @@ def solutions(result: pyoxigraph.QuerySolutions, fmt: pyoxigraph.QueryResultsFor
     if fmt == tsv:
         return data, cut
     parsed = pyoxigraph.parse_query_results(data, tsv)
-    return parsed.serialize(format=fmt), cut
+    return cast(bytes, parsed.serialize(format=fmt)), cut
 
 
 def run_query(store: pyoxigraph.Store, query: str, accept: str = "", max_rows: int = 10_000,

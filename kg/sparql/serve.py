@@ -92,8 +92,8 @@ class SparqlServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        host = f"[{host}]" if ":" in str(host) else host
+        host, port = str(self.server_address[0]), int(self.server_address[1])
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{port}/"
 
     def view_html(self) -> Response:
@@ -131,7 +131,7 @@ class SparqlHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive
 
     def setup(self) -> None:
-        self.timeout = self.server.read_timeout  # the socket's read and write timeout
+        self.timeout = self.server.read_timeout  # type: ignore[misc]  # the socket's read and write timeout
         super().setup()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
