@@ -18,6 +18,8 @@ from kg.extract.facilities import FacilitySpan
 from kg.extract.programs import ProgramSpan
 from kg.extract.scan import Scan
 from kg.gazetteer import Division, Gazetteer
+from kg.learn import recognize
+from kg.learn.model import Model, active_model
 from kg.link import (
     Locality,
     agency_entities,
@@ -67,18 +69,25 @@ class Spans:
     programs: list[ProgramSpan]
 
 
-def find_names(scan: Scan, resolved: list[Resolved]) -> Spans:
+_DEFAULT = object()  # process(): use the active model (kg.learn.model.active_model)
+
+
+def find_names(scan: Scan, resolved: list[Resolved], model: Model | None = None) -> Spans:
     """Agencies, facilities and programs; where two readings overlap the longer wins, and a
-    program name wins over an agency or facility inside it."""
+    program name wins over an agency or facility inside it. With a ``model``, the learned
+    recognizer chooses the facility and program spans among the rules' candidates."""
     agency_spans = agencies.find_agencies(
         scan, {r.candidate.end: (r.candidate.start, r.candidate.text) for r in resolved})
-    facility_spans = facilities.find_facilities(
-        scan,
-        {r.candidate.end: r.candidate.start for r in resolved},
+    district_ends = {r.candidate.end: r.candidate.start for r in resolved}
+    full_names = (
         {r.candidate.start: r.division.level.value for r in resolved
          if r.division is not None and r.candidate.text == r.division.name}
-        | {r.candidate.start: "village" for r in resolved if r.division is None},
+        | {r.candidate.start: "village" for r in resolved if r.division is None}
     )
+    facility_spans = facilities.find_facilities(scan, district_ends, full_names)
+    if model is not None:
+        facility_spans = recognize.choose(model, "Facility", recognize.facility_examples(
+            scan, district_ends, full_names, facility_spans))
     agency_ranges = [(a.start, a.end) for a in agency_spans]
     facility_spans = [
         f for f in facility_spans
@@ -93,6 +102,9 @@ def find_names(scan: Scan, resolved: list[Resolved]) -> Spans:
     ]
     known = {r.candidate.text for r in resolved} | {a.text for a in agency_spans}
     program_spans = programs.find_programs(scan, known)
+    if model is not None:
+        program_spans = recognize.choose(model, "Program", recognize.program_examples(
+            scan, district_ends, known, program_spans))
     program_ranges = [(p.start, p.end) for p in program_spans]
     return Spans(
         [a for a in agency_spans if not any(_overlaps((a.start, a.end), r) for r in program_ranges)],
@@ -145,15 +157,20 @@ def _with_reasons(entities: list[Entity], why: list[str]) -> list[Entity]:
     ]
 
 
-def process(document: Document, overrides: Overrides | None = None) -> DocumentResult:
-    """Extract the entities and relations of one normalized document."""
+def process(document: Document, overrides: Overrides | None = None,
+            model: Model | None | object = _DEFAULT) -> DocumentResult:
+    """Extract the entities and relations of one normalized document. ``model``: the
+    learned recognizer (by default the active one, see :func:`kg.learn.model.use_model`);
+    ``None`` runs the rules alone."""
+    chosen = active_model() if model is _DEFAULT else model
+    assert chosen is None or isinstance(chosen, Model)
     gazetteer = Gazetteer.load()
     overrides = overrides or load_overrides(None)
     scan = Scan.of(document.text)
     sentences = scan.sentences
 
     places = find_places(scan, document, gazetteer)
-    spans = find_names(scan, places.resolved)
+    spans = find_names(scan, places.resolved, chosen)
     kept = places_as_mentions(places.resolved, spans)
     district_at = {r.candidate.start: r.division for r in places.resolved if r.division is not None}
     locality = Locality(

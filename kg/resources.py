@@ -69,6 +69,7 @@ class Lexicon:
     program_categories: tuple[str, ...]
     program_unquoted_heads: tuple[str, ...]
     program_not_names: frozenset[str]
+    program_candidate_heads: tuple[str, ...]
     pronouns: dict[str, str]  # 我区 → "county"
     level_prefixes: dict[str, str]  # 区 → "county"
     boundary: frozenset[str]
@@ -101,6 +102,7 @@ def lexicon() -> Lexicon:
         program_categories=by_length(_words(data, "program", "categories", label)),
         program_unquoted_heads=by_length(_words(data, "program", "unquoted_heads", label)),
         program_not_names=frozenset(_words(data, "program", "not_names", label)),
+        program_candidate_heads=by_length(_words(data, "program", "candidate_heads", label)),
         pronouns=pronouns,
         level_prefixes=prefixes,
         boundary=frozenset(_words(data, "stop", "boundary", label)),

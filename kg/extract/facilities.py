@@ -49,6 +49,45 @@ def _head_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, lex.facility_heads)))
 
 
+def _heads(scan: Scan) -> list[tuple[int, int]]:
+    """Where a facility head stands as a word: (head start, end)."""
+    text = scan.text
+    out = []
+    for match in _head_pattern().finditer(text):
+        head_start, end = match.span()
+        if end < len(text) and not scan.is_boundary(end):
+            # the head runs on into a longer word (公园路, 学校长): not a facility head here
+            nxt = text[end]
+            if "\u4e00" <= nxt <= "\u9fff" and nxt not in "的和与及、":
+                continue
+        if text.startswith("地", end) and match.group(0).endswith("场"):
+            continue  # 体育场|地面积: the place is 体育场地, a kind, not a named 体育场
+        out.append((head_start, end))
+    return out
+
+
+def _own_start(
+    start: int, head_start: int, full_names: dict[int, str], starts_to_ends: dict[int, list[int]]
+) -> tuple[int, str]:
+    """Skip the District names written in full that lead the span: (own name's start, the
+    level of the last one or "")."""
+    name_start, level = start, ""
+    while name_start in full_names and name_start < head_start:
+        ends = starts_to_ends.get(name_start, [])
+        if not ends or max(ends) > head_start:
+            break
+        level = full_names[name_start]
+        name_start = max(ends)
+    return name_start, level
+
+
+def _starts_to_ends(district_ends: dict[int, int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for e, s in district_ends.items():
+        out.setdefault(s, []).append(e)
+    return out
+
+
 def find_facilities(
     scan: Scan, district_ends: dict[int, int], full_names: dict[int, str]
 ) -> list[FacilitySpan]:
@@ -59,38 +98,50 @@ def find_facilities(
     lex = lexicon()
     text = scan.text
     found: list[FacilitySpan] = []
-    starts_to_ends: dict[int, list[int]] = {}
-    for e, s in district_ends.items():
-        starts_to_ends.setdefault(s, []).append(e)
-    for match in _head_pattern().finditer(text):
-        head_start, end = match.span()
-        if end < len(text) and not scan.is_boundary(end):
-            # the head runs on into a longer word (公园路, 学校长): not a facility head here
-            nxt = text[end]
-            if "\u4e00" <= nxt <= "\u9fff" and nxt not in "的和与及、":
-                continue
-        if text.startswith("地", end) and match.group(0).endswith("场"):
-            continue  # 体育场|地面积: the place is 体育场地, a kind, not a named 体育场
+    starts_to_ends = _starts_to_ends(district_ends)
+    for head_start, end in _heads(scan):
         start = _left_boundary(scan, head_start, district_ends, lex)
-        name_start = start
-        level = ""
-        while name_start in full_names and name_start < head_start:
-            ends = [e for e in starts_to_ends.get(name_start, ())]
-            if not ends or max(ends) > head_start:
-                break
-            level = full_names[name_start]
-            name_start = max(ends)
+        name_start, level = _own_start(start, head_start, full_names, starts_to_ends)
         own = text[name_start:head_start]
         generic = not own or is_generic(own) or text[name_start:end] in lex.facility_generic_kinds
         if generic and name_start == start:
             continue  # a bare kind: 幼儿园, 社区卫生服务中心, 社区多功能运动场
         if generic and own and level not in ("township", "village"):
             continue  # 兰州市城乡社区老年人日间照料中心 is a kind in a city, not a name
-        head = match.group(0)
+        head = text[head_start:end]
         if head in lex.facility_generic_heads and name_start == start and len(own) < 2:
             continue
         found.append(FacilitySpan(start, end, text[start:end], name_start, "form:name+head"))
     return longest_first(found)
+
+
+#: characters a facility name may hold besides Han characters (津南区第1中学, 长者食堂·东区)
+NAME_CHARS = re.compile(r"[\u3400-\u9fffA-Za-z0-9·()]+")
+
+
+def candidates(
+    scan: Scan, district_ends: dict[int, int], full_names: dict[int, str]
+) -> list[tuple[FacilitySpan, int]]:
+    """Every reading the model may choose from, with its head's start: for each head, each
+    token start up to :data:`MAX_NAME` characters to its left inside one run of name
+    characters (the rule's boundary among them)."""
+    text = scan.text
+    starts_to_ends = _starts_to_ends(district_ends)
+    out: list[tuple[FacilitySpan, int]] = []
+    for head_start, end in _heads(scan):
+        left = head_start
+        while left > 0 and head_start - left < MAX_NAME + 4 and NAME_CHARS.fullmatch(text[left - 1]):
+            left -= 1
+        starts = {s for s in scan.starts if left <= s < head_start}
+        token = scan.covering(head_start)
+        if token is not None and token.start < head_start and token.start >= left:
+            starts.add(token.start)
+        starts |= {d for d in district_ends.values() if left <= d < head_start}
+        for start in sorted(starts):
+            name_start, _level = _own_start(start, head_start, full_names, starts_to_ends)
+            out.append((FacilitySpan(start, end, text[start:end], name_start, "model:name+head"),
+                        head_start))
+    return out
 
 
 def is_generic(own: str) -> bool:

@@ -236,3 +236,87 @@ def _unquoted(scan: Scan, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Pr
 
 def to_mentions(spans: list[ProgramSpan]) -> list[Mention]:
     return [Mention(s.start, s.end, s.text, EntityType.PROGRAM, s.rule, s.name) for s in spans]
+
+
+#: the numbering that opens a list item: 一、 1. 2、 (3) （四） ① (after width folding the
+#: full-width forms are ASCII); the item's text follows it
+LIST_NUMBER = re.compile(
+    r"(?m)^[ \t]*(?:[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[、.)]|\(\d{1,2}\)"
+    r"|\([一二三四五六七八九十]{1,3}\)|[①-⑳])[ \t]*"
+)
+#: where a list item or a table cell ends: a clause mark or the end of the line
+ITEM_END = re.compile(r"[。；;，,：:！!？?\n]|$")
+#: a run of characters a program name may hold (no clause marks, no quotes)
+NAME_RUN = re.compile(r"[\u3400-\u9fffA-Za-z0-9·()\-]")
+CANDIDATE_REACH = 24  # characters before an unquoted category word
+
+
+def candidates(scan: Scan, known_names: set[str]) -> list[ProgramSpan]:
+    """Every reading the model may choose from: all quoted strings and book titles (with
+    the category word after them), numbered list items and lines that end with a category
+    word, and names before an unquoted category word at each token start within reach."""
+    lex = lexicon()
+    text = scan.text
+    categories = _category_pattern()
+    out: list[ProgramSpan] = []
+    for match in QUOTED.finditer(text):
+        inner = match.group(1).strip()
+        if inner in known_names:
+            continue
+        out.append(ProgramSpan(match.start(), match.end(), match.group(0), inner, "model:quote"))
+        after = categories.match(text, match.end())
+        if after and _ends_word(scan, after.end()):
+            word = after.group(0)
+            name = inner + word if word in STRONG and not inner.endswith(ENDINGS) else inner
+            out.append(ProgramSpan(match.start(), after.end(), text[match.start() : after.end()],
+                                   name, "model:quote+category"))
+        extension = EXTENSION.match(text, match.end())
+        if extension and "等" not in extension.group(0) and _ends_word(scan, extension.end()):
+            out.append(ProgramSpan(match.start(), extension.end(),
+                                   text[match.start() : extension.end()],
+                                   inner + extension.group(0), "model:quote+extension"))
+    for match in BOOK.finditer(text):
+        inner = match.group(1).strip()
+        if not inner.endswith(PUBLICATION_ENDS) and inner not in known_names:
+            out.append(ProgramSpan(match.start(), match.end(), match.group(0), inner, "model:book"))
+    out.extend(_line_items(text, categories))
+    out.extend(_before_category(scan, lex))
+    return out
+
+
+def _line_items(text: str, categories: re.Pattern[str]) -> list[ProgramSpan]:
+    """A numbered item or a line (a table cell) that ends with a category word."""
+    out = []
+    line_start = 0
+    for line in text.split("\n"):
+        numbered = LIST_NUMBER.match(text, line_start)
+        start = numbered.end() if numbered and numbered.end() <= line_start + len(line) else line_start
+        while start < line_start + len(line) and text[start] in " \t":
+            start += 1
+        end_match = ITEM_END.search(text, start)
+        end = end_match.start() if end_match else line_start + len(line)
+        item = text[start:end]
+        if 4 <= len(item) <= 40 and all(NAME_RUN.match(ch) for ch in item):
+            tail = max((m.end() for m in categories.finditer(item)), default=0)
+            if tail == len(item):
+                rule = "model:list-item" if numbered else "model:line"
+                out.append(ProgramSpan(start, end, item, item, rule))
+        line_start += len(line) + 1
+    return out
+
+
+def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
+    text = scan.text
+    heads = "|".join(map(re.escape, (*lex.program_unquoted_heads, *lex.program_candidate_heads)))
+    out = []
+    for match in re.finditer(heads, text):
+        head_start, end = match.span()
+        if not _ends_word(scan, end):
+            continue
+        left = head_start
+        while left > 0 and head_start - left < CANDIDATE_REACH and NAME_RUN.match(text[left - 1]):
+            left -= 1
+        for start in sorted({s for s in scan.starts if left <= s <= head_start - 2}):
+            name = text[start:end]
+            out.append(ProgramSpan(start, end, name, name, "model:name+category"))
+    return out
