@@ -18,20 +18,6 @@ from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
 
 MAX_NAME = 14  # characters before the head
-#: modifiers that do not make a kind a name (综合 + 为老服务中心 is still a kind)
-GENERIC_MODIFIERS = {
-    "社区", "综合", "公共", "示范", "全民", "百姓", "婴幼儿", "老年", "老年人", "儿童", "市民",
-    "居民", "室外", "户外", "室内", "小型", "大型", "新建", "区级", "市级", "县级", "镇级", "村级",
-    "省级", "街道", "乡镇", "镇街", "城市", "乡村", "农村", "各类", "一批", "多个", "公办", "民办",
-    "普惠", "公益", "智慧", "数字", "口袋", "健身", "体育", "文化", "养老", "托育", "医疗", "卫生",
-    "便民", "党群", "邻里", "嵌入式", "中小", "中", "小", "大", "新", "老", "优质", "薄弱", "标准化",
-    "规范化", "星级", "五星级", "四星级", "等级", "定点", "集中", "首家", "首个", "第一家", "这家",
-    "该", "此", "本", "其", "各", "每", "原", "现", "全", "家门口", "身边", "周边", "附近",
-    "多功能", "初中", "中小学", "健康", "公立", "专科", "二级甲等", "三级甲等", "日间",
-    "城乡", "大众", "文旅", "赛事", "比赛", "主题", "特色", "品质",
-    "照护", "照料", "服务", "为老", "助老", "婴幼儿照护", "未成年人", "残疾人", "困难群众",
-    "城区", "市区", "县城", "镇区", "基层", "街社", "两级", "三级", "社区级", "全域", "配套", "功能", "综合性", "一站式",
-}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -144,12 +130,18 @@ def candidates(
     return out
 
 
+@cache
+def _generic_words() -> tuple[str, ...]:
+    lex = lexicon()
+    return tuple(sorted(lex.facility_generic_modifiers | lex.name_verbs | lex.facility_generic_kinds,
+                        key=len, reverse=True))
+
+
 def is_generic(own: str) -> bool:
     """True when ``own`` is made only of generic modifiers (社区多功能, 婴幼儿照护服务社区)."""
-    if own in GENERIC_MODIFIERS:
+    if own in lexicon().facility_generic_modifiers:
         return True
-    words = sorted(GENERIC_MODIFIERS | lexicon().name_verbs | lexicon().facility_generic_kinds,
-                   key=len, reverse=True)
+    words = _generic_words()
     rest = own
     changed = True
     while rest and changed:

@@ -12,8 +12,7 @@ from kg.model import Sentence
 from kg.resources import lexicon
 from kg.text import Token, split_sentences, tokenize, word_tag
 
-HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
-#: characters that may stand inside a name besides Han characters
+
 class _Span(Protocol):
     @property
     def start(self) -> int: ...
@@ -27,8 +26,10 @@ S = TypeVar("S", bound=_Span)
 STOP_TAGS = frozenset(
     ["v", "vd", "vg", "d", "p", "c", "u", "uj", "ul", "uz", "ug", "ud", "uv", "r", "rr", "rz", "m", "q", "t", "ad", "y", "e", "o", "zg", "df"]
 )
+#: a token that is a count, not part of a name: digits or numeral characters (also 几/多/数/余
+#: of 几个, 十余家), optionally one measure word (3个, 十家, 五所, 2024年); 第一 is not
+#: matched here as 第 is no numeral, and the caller keeps ordinals anyway
 NUMBER = re.compile(r"^[0-9０-９一二三四五六七八九十百千万两几多数余]+[个家所座处条只项批类场名户人次年月日号届期]?$")
-NAME_EXTRA = set("·()0123456789０１２３４５６７８９ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
 
 
 @dataclass(frozen=True)

@@ -144,8 +144,8 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
         f"repeat={_bucket(text.count(name), (1, 2, 3))}",
         f"tag={word_tag(name) or '-'}",
         f"starts_place={name[:1] in '区市县镇省'}",
-        f"ends_place={name.endswith(programs.PLACES)}",
-        f"generic_own={programs._generic(name[:-2], lexicon())}",
+        f"ends_place={name.endswith(lexicon().program_place_endings)}",
+        f"generic_own={programs._generic(name[:-2])}",
         f"gen&len={span.rule}&{_bucket(len(name), (4, 8, 14))}",
         f"gen&tail={span.rule}&{tail.group(0) if tail else '-'}",
     ]
