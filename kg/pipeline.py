@@ -10,6 +10,7 @@ other; they merge in the graph through their content IRIs (:mod:`kg.rdf`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 from kg.extract import agencies, districts, facilities, programs
 from kg.extract.agencies import AgencySpan
@@ -108,9 +109,20 @@ def find_names(scan: Scan, resolved: list[Resolved], model: Model | None = None)
     program_ranges = [(p.start, p.end) for p in program_spans]
     return Spans(
         [a for a in agency_spans if not any(_overlaps((a.start, a.end), r) for r in program_ranges)],
-        [f for f in facility_spans if not any(_overlaps((f.start, f.end), r) for r in program_ranges)],
+        [f for f in facility_spans
+         if not any(_overlaps((f.start, f.end), r) and not _names_inside(f, r, scan.text)
+                    for r in program_ranges)],
         program_spans,
     )
+
+
+def _names_inside(facility: FacilitySpan, program: tuple[int, int], text: str) -> bool:
+    """A facility named at the start of a project name stays a mention (黄桥中学|管网工程,
+    横港中心幼儿园|新建工程): the project is about that facility. Inside a slogan-like name
+    (“美丽乡村|幼儿园”行动) or one that only adds quotes, it does not."""
+    start, end = program
+    return (facility.start in (start, start + 1) and facility.end < end
+            and text[start] not in "“\"「『《" and facility.end - facility.start >= 4)
 
 
 def places_as_mentions(resolved: list[Resolved], spans: Spans) -> list[Resolved]:
@@ -162,8 +174,7 @@ def process(document: Document, overrides: Overrides | None = None,
     """Extract the entities and relations of one normalized document. ``model``: the
     learned recognizer (by default the active one, see :func:`kg.learn.model.use_model`);
     ``None`` runs the rules alone."""
-    chosen = active_model() if model is _DEFAULT else model
-    assert chosen is None or isinstance(chosen, Model)
+    chosen = active_model() if model is _DEFAULT else cast(Model | None, model)
     gazetteer = Gazetteer.load()
     overrides = overrides or load_overrides(None)
     scan = Scan.of(document.text)

@@ -34,8 +34,18 @@ CLAUSE_BREAK = "，,。！？!?；;\n"
 LIST_TAIL = re.compile(
     r"^[、和及与]?等?[\u4e00-\u9fff]{0,8}?(活动|项目|品牌|行动|工程|服务|赛事|工作|平台|系统|应用)"
 )
+#: the numbering that opens a list item: 一、 1. 2、 (3) （四） ① (after width folding the
+#: full-width forms are ASCII); the item's text follows it
+LIST_NUMBER = re.compile(
+    r"(?m)^[ \t]*(?:[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[、.)]|\(\d{1,2}\)"
+    r"|\([一二三四五六七八九十]{1,3}\)|[①-⑳])[ \t]*"
+)
+#: a line that is one project name (a bulletin's list, a table cell): after its numbering, 4 to
+#: 40 characters without spaces or clause marks, ending with a category word and maybe a
+#: note in parentheses (…维修改造项目(续建))
 WHOLE_LINE = re.compile(
-    r"(?m)^([^\s，。,;；:：!！?？“”]{4,40}?(?:项目|工程|行动|计划)(?:\([^()\n]{1,12}\))?)$"
+    r"(?m)^(?:" + LIST_NUMBER.pattern.removeprefix("(?m)^") + r")?"
+    r"([^\s，。,;；:：!！?？“”]{4,40}?(?:项目|工程|行动|计划)(?:\([^()\n]{1,12}\))?)$"
 )
 
 
@@ -215,12 +225,6 @@ def to_mentions(spans: list[ProgramSpan]) -> list[Mention]:
     return [Mention(s.start, s.end, s.text, EntityType.PROGRAM, s.rule, s.name) for s in spans]
 
 
-#: the numbering that opens a list item: 一、 1. 2、 (3) （四） ① (after width folding the
-#: full-width forms are ASCII); the item's text follows it
-LIST_NUMBER = re.compile(
-    r"(?m)^[ \t]*(?:[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[、.)]|\(\d{1,2}\)"
-    r"|\([一二三四五六七八九十]{1,3}\)|[①-⑳])[ \t]*"
-)
 #: where a list item or a table cell ends: a clause mark or the end of the line
 ITEM_END = re.compile(r"[。；;，,：:！!？?\n]|$")
 #: a run of characters a program name may hold (no clause marks, no quotes)

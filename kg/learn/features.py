@@ -138,6 +138,10 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
         f"tail={tail.group(0) if tail else '-'}",
         f"len={_bucket(len(name), (2, 3, 4, 5, 6, 8, 10, 14, 20))}",
         f"not_a_name={programs._not_a_name(inner)}",
+        f"slogan_marks={bool(programs.SLOGAN_MARKS.search(inner))}",
+        f"clause_words={bool(programs.CLAUSE_WORDS.search(inner))}",
+        f"evaluation={inner.endswith(lexicon().program_evaluations)}",
+        f"tail2={name[-2:]}",
         f"triggered={programs._triggered(text, span.start)}",
         f"digit={any(ch.isdigit() for ch in name)}",
         f"latin={any(ch.isascii() and ch.isalpha() for ch in name)}",
@@ -148,6 +152,19 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
         f"generic_own={programs._generic(name[:-2])}",
         f"gen&len={span.rule}&{_bucket(len(name), (4, 8, 14))}",
         f"gen&tail={span.rule}&{tail.group(0) if tail else '-'}",
+    ]
+    inner_start = span.start + (1 if quoted or book else 0)
+    tokens = [t.text for t in ctx.scan.tokens
+              if inner_start <= t.start and t.end <= inner_start + len(name)]
+    tags = [word_tag(t) or "?" for t in tokens]
+    feats += [
+        f"ntok={_bucket(len(tokens), (1, 2, 3, 4, 6))}",
+        f"itag0={tags[0] if tags else '-'}", f"itagN={tags[-1] if tags else '-'}",
+        f"iverb={any(t.startswith('v') for t in tags)}",
+        f"facility_head={name.endswith(lexicon().facility_heads)}",
+        f"numeral_start={name[:1] in '一二三四五六七八九十两百千万' or name[:1].isdigit()}",
+        f"only_category={bool(tail) and tail.start() == 0}",
+        f"agency_head={name.endswith(lexicon().agency_heads)}",
     ]
     feats.extend(_edges(ctx, span.start, span.end))
     return feats

@@ -33,7 +33,8 @@ class Model:
 
     weights: dict[str, dict[str, float]]
     intercepts: dict[str, float]
-    threshold: float = 0.5
+    threshold: float = 0.5  # for a reading the rules chose
+    threshold_new: float = 0.5  # for one only the candidate generators propose
     record: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def probability(self, kind: str, features: list[str]) -> float:
@@ -47,6 +48,7 @@ class Model:
         data = {
             "format": FORMAT,
             "threshold": self.threshold,
+            "threshold_new": self.threshold_new,
             "types": {
                 kind: {"intercept": round(self.intercepts[kind], 6),
                        "weights": {f: round(w, 6) for f, w in sorted(self.weights[kind].items())
@@ -67,9 +69,10 @@ def parse_model(text: str, label: str) -> Model:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
         raise DataError(f"{label}: not a kg model (format {found!r}, expected {FORMAT!r})")
-    threshold = data.get("threshold")
-    if not isinstance(threshold, int | float) or not 0 < threshold < 1:
-        raise DataError(f"{label}: threshold must be a number between 0 and 1, not {threshold!r}")
+    for key in ("threshold", "threshold_new"):
+        value = data.get(key)
+        if not isinstance(value, int | float) or not 0 < value < 1:
+            raise DataError(f"{label}: {key} must be a number between 0 and 1, not {value!r}")
     types = data.get("types")
     if not isinstance(types, dict) or set(types) != set(KINDS):
         raise DataError(f"{label}: types must hold exactly {list(KINDS)}")
@@ -87,8 +90,10 @@ def parse_model(text: str, label: str) -> Model:
                             "weights mapping feature strings to finite numbers")
         weights[kind] = {k: float(v) for k, v in w.items()}
         intercepts[kind] = float(b)
-    record = {k: v for k, v in data.items() if k not in ("format", "threshold", "types")}
-    return Model(weights, intercepts, float(threshold), record)
+    record = {k: v for k, v in data.items()
+              if k not in ("format", "threshold", "threshold_new", "types")}
+    return Model(weights, intercepts, float(data["threshold"]), float(data["threshold_new"]),
+                 record)
 
 
 def load_model(path: str | Path) -> Model:

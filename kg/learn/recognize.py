@@ -40,10 +40,12 @@ def facility_examples(
 ) -> list[tuple[FacilitySpan, list[str]]]:
     """Each Facility candidate with its features (the rules' spans are among them)."""
     ctx = _context(scan, district_ends, rule)
+    by_range = {(s.start, s.end): s for s in rule}
     seen = set()
     out = []
     for span, head_start in facilities.candidates(scan, district_ends, full_names):
         seen.add((span.start, span.end))
+        span = by_range.get((span.start, span.end), span)  # the rule's own reading
         out.append((span, facility_features(ctx, span, head_start)))
     for span in rule:  # a rule span the generator does not propose (a longer reach)
         if (span.start, span.end) not in seen:
@@ -73,14 +75,18 @@ def program_examples(
 
 
 def choose(model: Model, kind: str, examples: list[tuple[S, list[str]]]) -> list[S]:
-    """The best-scoring candidates above the model's threshold that do not overlap, in text
-    order (on equal scores the longer, then the earlier)."""
+    """The best-scoring candidates that do not overlap, in text order (on equal scores the
+    longer, then the earlier). A reading the rules chose is kept from ``model.threshold``
+    on; one only the candidate generators propose (rule ``model:…``) needs
+    ``model.threshold_new``."""
     scored = [(model.probability(kind, feats), span) for span, feats in examples]
     scored.sort(key=lambda ps: (-ps[0], -(ps[1].end - ps[1].start), ps[1].start))
     kept: list[S] = []
     for p, span in scored:
         if p < model.threshold:
             break
+        if span.rule.startswith("model:") and p < model.threshold_new:
+            continue
         if all(span.end <= k.start or span.start >= k.end for k in kept):
             kept.append(span)
     return sorted(kept, key=lambda s: s.start)

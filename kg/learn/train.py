@@ -29,7 +29,7 @@ from kg.extract.facilities import FacilitySpan
 from kg.learn.model import KINDS, Model
 from kg.model import Document
 
-PARAMS: dict[str, Any] = {"C": 0.2, "min_count": 2, "threshold": 0.4, "folds": 5,
+PARAMS: dict[str, Any] = {"C": 0.1, "min_count": 2, "threshold": 0.3, "threshold_new": 0.6, "folds": 5,
                           "class_weight": None, "solver": "liblinear", "random_state": 0}
 
 
@@ -185,7 +185,7 @@ def fit(data: Iterable[Examples], params: dict[str, Any] | None = None) -> Model
         learner.fit(matrix, labels)
         weights[kind] = {f: float(w) for f, w in zip(vocab, learner.coef_[0], strict=True)}
         intercepts[kind] = float(learner.intercept_[0])
-    return Model(weights, intercepts, params["threshold"])
+    return Model(weights, intercepts, params["threshold"], params["threshold_new"])
 
 
 def score_articles(articles: Sequence[Article], model: Model | None,
@@ -257,4 +257,5 @@ def train(articles: Sequence[Article], cv: int = 5, params: dict[str, Any] | Non
                         "rules": summary(result["rules"])}
     missed = {kind: [f"{a.name}: {n}" for a, ex in zip(articles, labelled, strict=True)
                      for n in ex.missed[kind]] for kind in KINDS}
-    return Model(model.weights, model.intercepts, model.threshold, record), missed
+    return Model(model.weights, model.intercepts, model.threshold, model.threshold_new,
+                 record), missed
