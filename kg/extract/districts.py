@@ -137,6 +137,9 @@ def _choose_stem(
     if stems and not _stem_ok(stems[0][1]):
         return None  # 新时代社区: the whole stem is generic, so is every part of it
     stems = [(s, stem) for s, stem in stems if len(stem) >= 2 and _stem_ok(stem)]
+    # a stem that starts with a verb, preposition, adverb or count is no name, even right
+    # after a place (原州区|以蒋河村, 街道|办张家村, 原州区|充分发挥村委会)
+    stems = [(s, stem) for s, stem in stems if _name_like(stem, text, pieces, s)]
     if stems and stems[0][0] in ends:
         s = stems[0][0]
         villages = gazetteer.villages_named(text[s:end])
@@ -154,6 +157,22 @@ def _choose_stem(
         if all(not tags[p] or tags[p] in PROPER_TAGS for p in tags if p >= s):
             return Candidate(s, end, text[s:end], (), "form:village")
     return None
+
+
+#: tags of a first word that starts no village name: prepositions, conjunctions, adverbs,
+#: numerals, measure words, pronouns, particles (以|蒋河村, 再|各建两个社区)
+NOT_NAME_START = frozenset({"p", "c", "d", "ad", "m", "q", "r", "u", "uj", "y", "e"})
+
+
+def _name_like(stem: str, text: str, pieces: list[tuple[int, str]], start: int) -> bool:
+    """The stem's first word may start a name: not a function word, not a one-character
+    verb (街道|办张家村); and the stem is no phrase ending in a verb (充分发挥|村委会)."""
+    ends = sorted(p for p, _tag in pieces if p > start)
+    first = text[start:ends[0]] if ends else stem
+    tag = word_tag(first) or ""
+    if tag in NOT_NAME_START or (tag.startswith("v") and len(first) == 1):
+        return False
+    return not (len(stem) >= 4 and (word_tag(stem[-2:]) or "").startswith("v"))
 
 
 def _upper_places(stem: str, gazetteer: Gazetteer) -> tuple[Division, ...]:
