@@ -89,6 +89,7 @@ class Lexicon:
     level_prefixes: dict[str, str]  # 区 → "county"
     boundary: frozenset[str]
     name_verbs: frozenset[str]
+    adverb_starts: frozenset[str]
     run_triggers: tuple[str, ...]
     operate_triggers: tuple[str, ...]
     place_words: tuple[str, ...]
@@ -173,6 +174,7 @@ def lexicon() -> Lexicon:
         level_prefixes=prefixes,
         boundary=frozenset(_words(data, "stop", "boundary", label)),
         name_verbs=frozenset(_words(data, "stop", "name_verbs", label)),
+        adverb_starts=frozenset(_words(data, "stop", "adverb_starts", label)),
         run_triggers=_words(data, "relations", "run", label),
         operate_triggers=_words(data, "relations", "operate", label),
         place_words=_words(data, "relations", "place", label),

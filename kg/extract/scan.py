@@ -95,6 +95,8 @@ def name_token(word: str) -> bool:
     if not all("\u4e00" <= ch <= "\u9fff" or ch.isalnum() or ch == "·" for ch in word):
         return False
     tag = word_tag(word)
+    if tag is None and len(word) == 2 and word[0] in lex.adverb_starts:
+        return False  # a word jieba does not know that opens with 别/不/也… (别看, 不让)
     return tag is None or tag not in STOP_TAGS or word.startswith("第")
 
 
@@ -125,9 +127,11 @@ def name_start(
         ):
             taken = taken[k + 1 :]
             break
-    while taken and (
-        taken[0].text in lex.name_verbs and (word_tag(taken[0].text) or "").startswith("v")
-    ):
+    # a leading verb: one of the genre's name verbs before the rest of the name (改造|健身场地),
+    # or any verb or verbal noun before at least two more tokens (盘活|闲置公办幼儿园)
+    while taken and (word_tag(taken[0].text) or "").startswith("v") and (
+        taken[0].text in lex.name_verbs or len(taken) > 2
+    ) and taken[0].text not in inner:
         taken.pop(0)
     return taken[0].start if taken else start
 

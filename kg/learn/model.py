@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -129,6 +131,17 @@ def use_model(choice: str | Path | None) -> None:
         _choice[0] = "shipped"
     else:
         _choice[0] = load_model(choice)
+
+
+@contextmanager
+def model_choice(choice: str | Path | None) -> Iterator[None]:
+    """:func:`use_model` for the duration of a ``with`` block."""
+    saved = _choice[0]
+    use_model(choice)
+    try:
+        yield
+    finally:
+        _choice[0] = saved
 
 
 def active_model() -> Model | None:
