@@ -31,7 +31,7 @@ from kg.link import (
 from kg.model import Document, DocumentResult, Entity, EntityType, Mention, Sentence
 from kg.overrides import apply_overrides
 from kg.relations import find_relations
-from kg.resources import Overrides, load_overrides
+from kg.resources import Overrides, lexicon, load_overrides
 from kg.text import sentence_index
 
 
@@ -125,7 +125,7 @@ def _names_inside(facility: FacilitySpan, program: tuple[int, int], text: str) -
             and text[start] not in "“\"「『《" and facility.end - facility.start >= 4)
 
 
-def places_as_mentions(resolved: list[Resolved], spans: Spans) -> list[Resolved]:
+def places_as_mentions(resolved: list[Resolved], spans: Spans, text: str) -> list[Resolved]:
     """The District spans that are mentions: not inside a program name (健康浙江促进行动) or a
     facility's own name (钱塘大剧院); a place in an agency's name is its jurisdiction and
     stays a mention (浙江省体育局 names 浙江省)."""
@@ -142,6 +142,9 @@ def places_as_mentions(resolved: list[Resolved], spans: Spans) -> list[Resolved]
             s == span[0] and span[1] < e for s, e in taken
         ):
             continue  # a short form leading a name is part of that name
+        if item.candidate.rule == "gazetteer:short" and text.startswith(
+                lexicon().short_not_before, span[1]):
+            continue  # 杭州|亚运会, 淄博|新闻网: a place without its suffix in another name
         kept.append(item)
     return kept
 
@@ -182,7 +185,7 @@ def process(document: Document, overrides: Overrides | None = None,
 
     places = find_places(scan, document, gazetteer)
     spans = find_names(scan, places.resolved, chosen)
-    kept = places_as_mentions(places.resolved, spans)
+    kept = places_as_mentions(places.resolved, spans, document.text)
     district_at = {r.candidate.start: r.division for r in places.resolved if r.division is not None}
     locality = Locality(
         document.text,

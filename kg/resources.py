@@ -95,6 +95,7 @@ class Lexicon:
     place_words: tuple[str, ...]
     not_places: frozenset[str]
     road_after: tuple[str, ...]
+    short_not_before: tuple[str, ...]
     generic_village_words: frozenset[str]
     zone_words: dict[str, ZoneWord]
 
@@ -180,6 +181,7 @@ def lexicon() -> Lexicon:
         place_words=_words(data, "relations", "place", label),
         not_places=frozenset(_words(data, "district", "not_places", label)),
         road_after=_words(data, "district", "road_after", label),
+        short_not_before=_words(data, "district", "short_not_before", label),
         generic_village_words=frozenset(_words(data, "district", "generic_village_words", label)),
         zone_words=_zone_words(data, label),
     )

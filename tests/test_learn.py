@@ -151,3 +151,16 @@ def test_agency_short_forms_of_the_genre():
     text = "鼓楼区关工委、吉水县教体局和泾源县金融监管支局联合开展活动。"
     labels = _labels(text, EntityType.AGENCY)
     assert {"鼓楼区关工委", "吉水县教体局", "泾源县金融监管支局"} <= labels
+
+
+def test_a_place_without_its_suffix_in_an_event_or_media_name_is_no_district():
+    text = "杭州亚运会期间,淄博新闻网报道,杭州市民政局在钱塘区开展活动。"
+    labels = _labels(text, EntityType.DISTRICT)
+    assert "淄博市" not in labels
+    assert {"杭州市", "钱塘区"} <= labels  # 杭州市 is named by the agency's jurisdiction
+
+
+def test_renamed_and_abolished_divisions_are_districts():
+    text = "河南省洛阳市偃师市、孟津县的城市书房恢复开放。青岛市四方区水清沟街道开展活动。"
+    labels = _labels(text, EntityType.DISTRICT)
+    assert {"偃师区", "孟津区", "四方区"} <= labels
