@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from kg.extract.scan import Scan, longest_first, name_start, name_token
 from kg.model import EntityType, Mention
@@ -118,7 +118,8 @@ def candidates(
         left = head_start
         while left > 0 and head_start - left < MAX_NAME + 4 and NAME_CHARS.fullmatch(text[left - 1]):
             left -= 1
-        starts = {s for s in scan.starts if left <= s < head_start}
+        # token starts that may start a name (not 在, 建成, 3个 …), and District starts
+        starts = {t.start for t in scan.tokens_within(left, head_start)}
         token = scan.covering(head_start)
         if token is not None and token.start < head_start and token.start >= left:
             starts.add(token.start)
@@ -137,6 +138,7 @@ def _generic_words() -> tuple[str, ...]:
                         key=len, reverse=True))
 
 
+@lru_cache(maxsize=65536)
 def is_generic(own: str) -> bool:
     """True when ``own`` is made only of generic modifiers (社区多功能, 婴幼儿照护服务社区)."""
     if own in lexicon().facility_generic_modifiers:

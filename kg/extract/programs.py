@@ -14,6 +14,7 @@ drops a weak one (智养钱塘 for “智养钱塘”项目); the longer form st
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
@@ -87,8 +88,8 @@ def _clause_start(text: str, offset: int) -> int:
 
 
 def _triggered(text: str, offset: int) -> bool:
-    triggers = lexicon().program_triggers
-    return any(t in text[_clause_start(text, offset) : offset] for t in triggers)
+    clause = text[_clause_start(text, offset) : offset]
+    return any(t in clause for t in lexicon().program_triggers)
 
 
 def _quoted(scan: Scan, lex: Lexicon, known: set[str]) -> list[ProgramSpan]:
@@ -254,9 +255,11 @@ def candidates(scan: Scan, known_names: set[str]) -> list[ProgramSpan]:
                                    name, "model:quote+category"))
         extension = EXTENSION.match(text, match.end())
         if extension and "等" not in extension.group(0) and _ends_word(scan, extension.end()):
+            # a name that ends with its own category word keeps it (“…实施方案”专项行动)
+            name = inner if inner.endswith(lex.program_endings) else inner + extension.group(0)
             out.append(ProgramSpan(match.start(), extension.end(),
-                                   text[match.start() : extension.end()],
-                                   inner + extension.group(0), "model:quote+extension"))
+                                   text[match.start() : extension.end()], name,
+                                   "model:quote+extension"))
     for match in BOOK.finditer(text):
         inner = match.group(1).strip()
         if not inner.endswith(lex.program_publication_ends) and inner not in known_names:
@@ -298,7 +301,13 @@ def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
         left = head_start
         while left > 0 and head_start - left < CANDIDATE_REACH and NAME_RUN.match(text[left - 1]):
             left -= 1
-        for start in sorted({s for s in scan.starts if left <= s <= head_start - 2}):
+        first = bisect_left(scan.starts, left)
+        for token in scan.tokens[first:]:
+            start = token.start
+            if start > head_start - 2:
+                break
+            if token.text in lex.boundary or token.text in lex.pronouns:
+                continue  # no name starts with a boundary word or a pronoun (实施|…工程)
             name = text[start:end]
             out.append(ProgramSpan(start, end, name, name, "model:name+category"))
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Protocol, TypeVar
@@ -61,6 +61,15 @@ class Scan:
         if index >= 0 and offset < self.tokens[index].end:
             return self.tokens[index]
         return None
+
+    def tokens_within(self, start: int, end: int) -> list[Token]:
+        """The tokens that start at or after ``start`` and end by ``end``."""
+        index = bisect_left(self.starts, start)
+        out = []
+        while index < len(self.tokens) and self.tokens[index].end <= end:
+            out.append(self.tokens[index])
+            index += 1
+        return out
 
     def is_boundary(self, offset: int) -> bool:
         """True when a token starts or ends at ``offset`` (or it is an end of the text)."""

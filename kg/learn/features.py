@@ -96,7 +96,7 @@ def facility_features(ctx: Context, span: FacilitySpan, head_start: int) -> list
     own = text[span.name_start:head_start]
     head = text[head_start:span.end]
     rule = ctx.rule_spans.get((span.start, span.end))
-    tokens = [t for t in ctx.scan.tokens if span.name_start <= t.start < head_start]
+    tokens = [t for t in ctx.scan.tokens_within(span.name_start, span.end) if t.start < head_start]
     generic = not own or is_generic(own)
     feats = [
         "bias", f"head={head}", f"head_generic={head in lex.facility_generic_heads}",
@@ -154,8 +154,7 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
         f"gen&tail={span.rule}&{tail.group(0) if tail else '-'}",
     ]
     inner_start = span.start + (1 if quoted or book else 0)
-    tokens = [t.text for t in ctx.scan.tokens
-              if inner_start <= t.start and t.end <= inner_start + len(name)]
+    tokens = [t.text for t in ctx.scan.tokens_within(inner_start, inner_start + len(name))]
     tags = [word_tag(t) or "?" for t in tokens]
     feats += [
         f"ntok={_bucket(len(tokens), (1, 2, 3, 4, 6))}",
