@@ -230,7 +230,7 @@ def to_mentions(spans: list[ProgramSpan]) -> list[Mention]:
 ITEM_END = re.compile(r"[。；;，,：:！!？?\n]|$")
 #: a run of characters a program name may hold (no clause marks, no quotes)
 NAME_RUN = re.compile(r"[\u3400-\u9fffA-Za-z0-9·()\-]")
-CANDIDATE_REACH = 24  # characters before an unquoted category word
+CANDIDATE_REACH = 20  # characters before an unquoted category word
 
 
 def candidates(scan: Scan, known_names: set[str]) -> list[ProgramSpan]:

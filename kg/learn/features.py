@@ -9,7 +9,8 @@ decided about it (the rule's own span, or another boundary for the same head).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
 from kg.extract import programs
 from kg.extract.facilities import FacilitySpan, is_generic
@@ -53,6 +54,9 @@ class Context:
     district_starts: frozenset[int]
     rule_spans: dict[tuple[int, int], str]  # (start, end) → rule, for the rules' own choices
     rule_heads: frozenset[int]  # ends of the rules' spans
+    left_memo: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    right_memo: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    trigger_memo: dict[int, bool] = field(default_factory=dict, repr=False)
 
     def token_before(self, offset: int) -> str:
         index = self.scan.token_ending_at.get(offset)
@@ -64,29 +68,45 @@ class Context:
 
 
 def _edges(ctx: Context, start: int, end: int) -> list[str]:
+    """Features of the span's two edges, each computed once per offset and document."""
+    left = ctx.left_memo.get(start)
+    if left is None:
+        left = ctx.left_memo[start] = _left_edge(ctx, start)
+    right = ctx.right_memo.get(end)
+    if right is None:
+        right = ctx.right_memo[end] = _right_edge(ctx, end)
+    return left + right
+
+
+def _left_edge(ctx: Context, start: int) -> list[str]:
     text = ctx.scan.text
     before = text[start - 1] if start > 0 else ""
-    after = text[end] if end < len(text) else ""
     prev_token = ctx.token_before(start)
-    next_token = ctx.token_at(end)
     first = ctx.token_at(start)
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
-    head_of_line = text[line_start:start]
+    head_of_line = text[text.rfind("\n", 0, start) + 1:start]
     return [
         f"prev={before}", f"prevc={char_class(before)}", f"prev2={text[max(0, start - 2):start]}",
-        f"next={after}", f"nextc={char_class(after)}",
         f"ptok={prev_token}", f"ptag={word_tag(prev_token) if prev_token else '^'}",
-        f"ntok={next_token}", f"ntag={word_tag(next_token) if next_token else '^'}",
         f"ftok={first}", f"ftag={word_tag(first) if first else '-'}",
         f"first={text[start:start + 1]}",
         f"boundary={ctx.scan.is_boundary(start)}",
         f"linestart={not head_of_line.strip()}",
         f"numbered={bool(programs.LIST_NUMBER.fullmatch(head_of_line)) if head_of_line else False}",
-        f"lineend={not text[end:line_end].strip()}",
         f"after_district={start in ctx.district_ends}",
         f"prev_boundary={prev_token in lexicon().boundary}",
+    ]
+
+
+def _right_edge(ctx: Context, end: int) -> list[str]:
+    text = ctx.scan.text
+    after = text[end] if end < len(text) else ""
+    next_token = ctx.token_at(end)
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return [
+        f"next={after}", f"nextc={char_class(after)}",
+        f"ntok={next_token}", f"ntag={word_tag(next_token) if next_token else '^'}",
+        f"lineend={not text[end:line_end].strip()}",
     ]
 
 
@@ -121,37 +141,49 @@ def facility_features(ctx: Context, span: FacilitySpan, head_start: int) -> list
     return feats
 
 
+@cache
+def _categories() -> tuple[str, ...]:
+    """Program category words, longest first (the tail a name ends with)."""
+    return tuple(sorted(lexicon().program_categories, key=len, reverse=True))
+
+
+def _triggered(ctx: Context, start: int) -> bool:
+    found = ctx.trigger_memo.get(start)
+    if found is None:
+        found = ctx.trigger_memo[start] = programs._triggered(ctx.scan.text, start)
+    return found
+
+
 def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
     text = ctx.scan.text
     name = span.name
     quoted = span.text[:1] in "“\"「『"
     book = span.text.startswith("《")
-    category = programs._category_pattern()
-    tail = max((m for m in category.finditer(name) if m.end() == len(name)),
-               key=lambda m: m.end() - m.start(), default=None)
+    lex = lexicon()
+    tail = next((c for c in _categories() if name.endswith(c)), "")
     rule = ctx.rule_spans.get((span.start, span.end))
     inner = name
     feats = [
         "bias", f"gen={span.rule}", f"rule={rule or '-'}", f"ruled={rule is not None}",
         f"rule_other={rule is None and span.end in ctx.rule_heads}",
         f"quoted={quoted}", f"book={book}",
-        f"tail={tail.group(0) if tail else '-'}",
+        f"tail={tail or '-'}",
         f"len={_bucket(len(name), (2, 3, 4, 5, 6, 8, 10, 14, 20))}",
         f"not_a_name={programs._not_a_name(inner)}",
         f"slogan_marks={bool(programs.SLOGAN_MARKS.search(inner))}",
         f"clause_words={bool(programs.CLAUSE_WORDS.search(inner))}",
-        f"evaluation={inner.endswith(lexicon().program_evaluations)}",
+        f"evaluation={inner.endswith(lex.program_evaluations)}",
         f"tail2={name[-2:]}",
-        f"triggered={programs._triggered(text, span.start)}",
+        f"triggered={_triggered(ctx, span.start)}",
         f"digit={any(ch.isdigit() for ch in name)}",
         f"latin={any(ch.isascii() and ch.isalpha() for ch in name)}",
         f"repeat={_bucket(text.count(name), (1, 2, 3))}",
         f"tag={word_tag(name) or '-'}",
         f"starts_place={name[:1] in '区市县镇省'}",
-        f"ends_place={name.endswith(lexicon().program_place_endings)}",
+        f"ends_place={name.endswith(lex.program_place_endings)}",
         f"generic_own={programs._generic(name[:-2])}",
         f"gen&len={span.rule}&{_bucket(len(name), (4, 8, 14))}",
-        f"gen&tail={span.rule}&{tail.group(0) if tail else '-'}",
+        f"gen&tail={span.rule}&{tail or '-'}",
     ]
     inner_start = span.start + (1 if quoted or book else 0)
     tokens = [t.text for t in ctx.scan.tokens_within(inner_start, inner_start + len(name))]
@@ -160,10 +192,10 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
         f"ntok={_bucket(len(tokens), (1, 2, 3, 4, 6))}",
         f"itag0={tags[0] if tags else '-'}", f"itagN={tags[-1] if tags else '-'}",
         f"iverb={any(t.startswith('v') for t in tags)}",
-        f"facility_head={name.endswith(lexicon().facility_heads)}",
+        f"facility_head={name.endswith(lex.facility_heads)}",
         f"numeral_start={name[:1] in '一二三四五六七八九十两百千万' or name[:1].isdigit()}",
-        f"only_category={bool(tail) and tail.start() == 0}",
-        f"agency_head={name.endswith(lexicon().agency_heads)}",
+        f"only_category={bool(tail) and tail == name}",
+        f"agency_head={name.endswith(lex.agency_heads)}",
     ]
     feats.extend(_edges(ctx, span.start, span.end))
     return feats

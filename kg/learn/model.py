@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,7 @@ class Model:
     record: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def probability(self, kind: str, features: list[str]) -> float:
-        weights = self.weights[kind]
-        z = self.intercepts[kind] + sum(weights.get(f, 0.0) for f in features)
+        z = self.intercepts[kind] + sum(map(self.weights[kind].get, features, repeat(0.0)))
         return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
 
     def to_json(self) -> str:
