@@ -18,7 +18,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
-from kg.extract.scan import Scan, longest_first, name_start
+from kg.extract.scan import Scan, longest_first, name_start, name_token
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
 from kg.text import word_tag
@@ -308,6 +308,9 @@ def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
                 break
             if token.text in lex.boundary or token.text in lex.pronouns:
                 continue  # no name starts with a boundary word or a pronoun (实施|…工程)
+            index = scan.token_ending_at.get(start)
+            if start > left and index is not None and name_token(scan.tokens[index].text):
+                continue  # a name starts after a word that cannot be in it (实施|城市更新行动)
             name = text[start:end]
             out.append(ProgramSpan(start, end, name, name, "model:name+category"))
     return out
