@@ -196,10 +196,47 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from kg.evaluate import evaluate, format_scores
+    from kg.evaluate import Scores, evaluate, format_scores
 
+    if args.cv:
+        from kg.learn.train import cross_validate, find_articles
+
+        articles = find_articles([args.gold, *args.inputs], args.texts or ())
+        result = cross_validate(articles, args.cv)
+        print(f"rules only ({len(articles)} articles; the rules learn nothing, so this is "
+              "their score on every article)")
+        print(format_scores(Scores(result["rules"], len(articles))))
+        print(f"\nmodel, {args.cv}-fold article-level cross-validation (trained on the other "
+              "folds, scored on the held-out one, micro-averaged)")
+        print(format_scores(Scores(result["model"], len(articles))))
+        return 0
+    if not args.inputs:
+        raise InputError("eval: give the articles to score (INPUT...), or --cv K")
     scores = evaluate(Path(args.gold), args.inputs)
     print(format_scores(scores))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import time
+
+    from kg.learn.train import find_articles, train
+    from kg.output import atomic_write
+
+    began = time.perf_counter()
+    articles = find_articles(args.gold, args.texts or ())
+    model, missed = train(articles, cv=args.cv)
+    with atomic_write(args.out) as stream:
+        stream.write(model.to_json())
+    for kind, names in missed.items():
+        print(f"{kind}: {len(names)} gold names no candidate reproduces", file=sys.stderr)
+    cv = model.record.get("cv")
+    if cv:
+        for which in ("rules", "model"):
+            row = " ".join(f"{k} {v['F1']:.3f}" for k, v in cv[which].items())
+            print(f"cv {which:<5} F1: {row}", file=sys.stderr)
+    print(f"kg: trained on {len(articles)} articles in {time.perf_counter() - began:.1f} s "
+          f"→ {args.out}", file=sys.stderr)
     return 0
 
 
@@ -257,6 +294,9 @@ COMMANDS: dict[str, tuple[Handler, str, str]] = {
                 "kg explain seeds/000_15af565bc8285b03.txt"),
     "eval": (cmd_eval, "score the extractor against gold annotations",
              "kg eval seeds/gold seeds/"),
+    "train": (cmd_train, "train the recognizer on annotated articles",
+              "kg train seeds/gold tests/data/dev/gold tests/data/train/gold "
+              "--out kg/data/model/recognizer.json"),
     "validate": (cmd_validate, "check a graph against the SHACL shapes",
                  "kg validate build/graph.ttl"),
     "export": (cmd_export, "write a graph in another RDF format",
@@ -309,8 +349,26 @@ def parser() -> argparse.ArgumentParser:
     made["normalize"].add_argument("--show-removed", action="store_true",
                                    help="print what was removed or set aside, and why")
     made["explain"].add_argument("file")
+    for name in ("build", "extract", "explain", "eval"):
+        made[name].add_argument(
+            "--model", default="shipped", metavar="PATH",
+            help="the learned recognizer: shipped (default), none (rules only) or a model file")
     made["eval"].add_argument("gold", help="folder of *.gold.json files")
-    made["eval"].add_argument("inputs", nargs="+", metavar="INPUT", help="article files or folders")
+    made["eval"].add_argument("inputs", nargs="*", metavar="INPUT",
+                              help="article files or folders (with --cv: more gold folders)")
+    made["eval"].add_argument("--cv", type=int, metavar="K",
+                              help="K-fold article-level cross-validation of the model "
+                                   "against the rules, over the gold folders")
+    made["train"].add_argument("gold", nargs="+", help="folders of *.gold.json files")
+    made["train"].add_argument("--out", required=True, metavar="MODEL", help="model file to write")
+    made["train"].add_argument("--cv", type=int, default=5, metavar="K",
+                               help="folds of the cross-validation recorded in the model "
+                                    "(default 5; 0 = none)")
+    for name in ("eval", "train"):
+        made[name].add_argument(
+            "--texts", nargs="+", metavar="DIR",
+            help="folders holding the articles (default: beside each gold folder: in it, its "
+                 "parent, or a sibling texts/)")
     made["validate"].add_argument("graph")
     made["export"].add_argument("graph")
     made["export"].add_argument("--format", choices=("turtle", "nt", "json-ld", "trig"),
@@ -379,6 +437,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.jobs = default_jobs()
     handler = COMMANDS[args.command][0]
     try:
+        if getattr(args, "model", None) is not None:
+            from kg.learn.model import use_model
+
+            use_model(args.model)
         return handler(args)
     except KgError as exc:
         _err(str(exc))

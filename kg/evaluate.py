@@ -1,4 +1,4 @@
-"""Scoring the extractor against gold files in the format of ``shared/ANNOTATION.md``.
+"""Scoring the extractor against gold files in the format of ``docs/ANNOTATION.md``.
 
 A predicted entity matches a gold one of the same type when its label or one of its
 mention texts equals the gold name or an alias (after NFKC, without quotes and spaces);

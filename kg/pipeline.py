@@ -10,6 +10,7 @@ other; they merge in the graph through their content IRIs (:mod:`kg.rdf`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 from kg.extract import agencies, districts, facilities, programs
 from kg.extract.agencies import AgencySpan
@@ -18,6 +19,8 @@ from kg.extract.facilities import FacilitySpan
 from kg.extract.programs import ProgramSpan
 from kg.extract.scan import Scan
 from kg.gazetteer import Division, Gazetteer
+from kg.learn import recognize
+from kg.learn.model import Model, active_model
 from kg.link import (
     Locality,
     agency_entities,
@@ -28,7 +31,7 @@ from kg.link import (
 from kg.model import Document, DocumentResult, Entity, EntityType, Mention, Sentence
 from kg.overrides import apply_overrides
 from kg.relations import find_relations
-from kg.resources import Overrides, load_overrides
+from kg.resources import Overrides, lexicon, load_overrides
 from kg.text import sentence_index
 
 
@@ -67,18 +70,25 @@ class Spans:
     programs: list[ProgramSpan]
 
 
-def find_names(scan: Scan, resolved: list[Resolved]) -> Spans:
+_DEFAULT = object()  # process(): use the active model (kg.learn.model.active_model)
+
+
+def find_names(scan: Scan, resolved: list[Resolved], model: Model | None = None) -> Spans:
     """Agencies, facilities and programs; where two readings overlap the longer wins, and a
-    program name wins over an agency or facility inside it."""
+    program name wins over an agency or facility inside it. With a ``model``, the learned
+    recognizer chooses the facility and program spans among the rules' candidates."""
     agency_spans = agencies.find_agencies(
         scan, {r.candidate.end: (r.candidate.start, r.candidate.text) for r in resolved})
-    facility_spans = facilities.find_facilities(
-        scan,
-        {r.candidate.end: r.candidate.start for r in resolved},
+    district_ends = {r.candidate.end: r.candidate.start for r in resolved}
+    full_names = (
         {r.candidate.start: r.division.level.value for r in resolved
          if r.division is not None and r.candidate.text == r.division.name}
-        | {r.candidate.start: "village" for r in resolved if r.division is None},
+        | {r.candidate.start: "village" for r in resolved if r.division is None}
     )
+    facility_spans = facilities.find_facilities(scan, district_ends, full_names)
+    if model is not None:
+        facility_spans = recognize.choose(model, "Facility", recognize.facility_examples(
+            scan, district_ends, full_names, facility_spans))
     agency_ranges = [(a.start, a.end) for a in agency_spans]
     facility_spans = [
         f for f in facility_spans
@@ -93,15 +103,29 @@ def find_names(scan: Scan, resolved: list[Resolved]) -> Spans:
     ]
     known = {r.candidate.text for r in resolved} | {a.text for a in agency_spans}
     program_spans = programs.find_programs(scan, known)
+    if model is not None:
+        program_spans = recognize.choose(model, "Program", recognize.program_examples(
+            scan, district_ends, known, program_spans))
     program_ranges = [(p.start, p.end) for p in program_spans]
     return Spans(
         [a for a in agency_spans if not any(_overlaps((a.start, a.end), r) for r in program_ranges)],
-        [f for f in facility_spans if not any(_overlaps((f.start, f.end), r) for r in program_ranges)],
+        [f for f in facility_spans
+         if not any(_overlaps((f.start, f.end), r) and not _names_inside(f, r, scan.text)
+                    for r in program_ranges)],
         program_spans,
     )
 
 
-def places_as_mentions(resolved: list[Resolved], spans: Spans) -> list[Resolved]:
+def _names_inside(facility: FacilitySpan, program: tuple[int, int], text: str) -> bool:
+    """A facility named at the start of a project name stays a mention (黄桥中学|管网工程,
+    横港中心幼儿园|新建工程): the project is about that facility. Inside a slogan-like name
+    (“美丽乡村|幼儿园”行动) or one that only adds quotes, it does not."""
+    start, end = program
+    return (facility.start in (start, start + 1) and facility.end < end
+            and text[start] not in "“\"「『《" and facility.end - facility.start >= 4)
+
+
+def places_as_mentions(resolved: list[Resolved], spans: Spans, text: str) -> list[Resolved]:
     """The District spans that are mentions: not inside a program name (健康浙江促进行动) or a
     facility's own name (钱塘大剧院); a place in an agency's name is its jurisdiction and
     stays a mention (浙江省体育局 names 浙江省)."""
@@ -118,6 +142,9 @@ def places_as_mentions(resolved: list[Resolved], spans: Spans) -> list[Resolved]
             s == span[0] and span[1] < e for s, e in taken
         ):
             continue  # a short form leading a name is part of that name
+        if item.candidate.rule == "gazetteer:short" and text.startswith(
+                lexicon().short_not_before, span[1]):
+            continue  # 杭州|亚运会, 淄博|新闻网: a place without its suffix in another name
         kept.append(item)
     return kept
 
@@ -145,16 +172,20 @@ def _with_reasons(entities: list[Entity], why: list[str]) -> list[Entity]:
     ]
 
 
-def process(document: Document, overrides: Overrides | None = None) -> DocumentResult:
-    """Extract the entities and relations of one normalized document."""
+def process(document: Document, overrides: Overrides | None = None,
+            model: Model | None | object = _DEFAULT) -> DocumentResult:
+    """Extract the entities and relations of one normalized document. ``model``: the
+    learned recognizer (by default the active one, see :func:`kg.learn.model.use_model`);
+    ``None`` runs the rules alone."""
+    chosen = active_model() if model is _DEFAULT else cast(Model | None, model)
     gazetteer = Gazetteer.load()
     overrides = overrides or load_overrides(None)
     scan = Scan.of(document.text)
     sentences = scan.sentences
 
     places = find_places(scan, document, gazetteer)
-    spans = find_names(scan, places.resolved)
-    kept = places_as_mentions(places.resolved, spans)
+    spans = find_names(scan, places.resolved, chosen)
+    kept = places_as_mentions(places.resolved, spans, document.text)
     district_at = {r.candidate.start: r.division for r in places.resolved if r.division is not None}
     locality = Locality(
         document.text,

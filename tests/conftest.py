@@ -9,6 +9,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_GOLD = SEEDS / "gold"
 DEV = ROOT / "tests" / "data" / "dev"
+TRAIN = ROOT / "tests" / "data" / "train"
+GOLD_DIRS = (SEED_GOLD, DEV / "gold", TRAIN / "gold")  # the 43 annotated articles
 
 
 @pytest.fixture(scope="session")

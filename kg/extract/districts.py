@@ -18,26 +18,14 @@ from kg.model import EntityType, Level, Mention
 from kg.resources import lexicon
 from kg.text import word_tag
 
-#: generic abbreviations of development zones, resolved to a zone of the article's city
-ZONE_ABBREVIATIONS = {
-    "经开区": ("经济技术开发区", "经济开发区"),
-    "经济开发区": ("经济技术开发区", "经济开发区"),
-    "开发区": ("经济技术开发区", "经济开发区", "开发区"),
-    "高新区": ("高新技术产业开发区", "高新区"),
-    "综保区": ("综合保税区",),
-    "综合保税区": ("综合保税区",),
-    "经区": ("经济技术开发区",),
-}
+#: a 社区/村 name by its form: group 1 the stem, 2 to 7 Han characters, the shortest that
+#: works (the caller checks it looks like a proper name); group 2 the suffix, longest first:
+#: 社区居委会, 居委会, 社区, 村委会, or 村 — but not the 村 of 乡村/农村 (lookbehind), nor a 村
+#: that starts a longer word: 村社区, 村委会 (handled above), 村民, 村庄, 村镇, 村级, 村里,
+#: 村落, 村干部, 村医, 村小组, 村务 (lookahead)
 VILLAGE_FORM = re.compile(
     r"([\u4e00-\u9fff]{2,7}?)(社区居委会|居委会|社区|村委会|(?<![乡农])村(?!社区|委会|民|庄|镇|级|里|落|干部|医|小组|务))"
 )
-GENERIC_VILLAGE_WORDS = {
-    "城镇", "新时代", "行政", "居家", "精神障碍", "医养", "康养", "乡镇", "街道",
-    "城乡", "乡村", "农村", "新农村", "未来", "和谐", "美丽", "各个", "所在", "辖区", "周边", "全国",
-    "城市", "老旧", "示范", "试点", "智慧", "文明", "平安", "幸福", "健康", "友好", "绿色", "数字",
-    "小区", "居民", "安置", "搬迁", "全体", "每个", "所有", "多个", "部分", "其他", "有关", "相关",
-    "进入", "走进", "深入", "服务", "养老", "嵌入式", "认知障碍友好", "完整", "现代", "国际",
-}
 
 
 @dataclass(frozen=True)
@@ -51,11 +39,12 @@ class Candidate:
 
 
 VILLAGE_SUFFIX = re.compile("(?:社区居委会|居委会|社区|村委会|村)$")
-ZONE_WORD = re.compile("|".join(sorted(ZONE_ABBREVIATIONS, key=len, reverse=True)))
+#: the generic zone abbreviations of the lexicon ([district.zone_words]), longest first
+ZONE_WORD = re.compile("|".join(sorted(map(re.escape, lexicon().zone_words), key=len, reverse=True)))
 #: what follows a place name when it names a road, not the place (珠海路, 上海街)
-ROAD_AFTER = ("路", "街", "巷", "大道", "大街", "胡同", "弄")
+ROAD_AFTER = lexicon().road_after
 #: full division names that are ordinary words in news text
-NOT_PLACES = frozenset({"城区", "郊区", "矿区", "新区", "小城镇", "行政村", "市辖区", "林区", "特区"})
+NOT_PLACES = lexicon().not_places
 
 
 def find_candidates(scan: Scan, gazetteer: Gazetteer) -> list[Candidate]:
@@ -148,6 +137,9 @@ def _choose_stem(
     if stems and not _stem_ok(stems[0][1]):
         return None  # 新时代社区: the whole stem is generic, so is every part of it
     stems = [(s, stem) for s, stem in stems if len(stem) >= 2 and _stem_ok(stem)]
+    # a stem that starts with a verb, preposition, adverb or count is no name, even right
+    # after a place (原州区|以蒋河村, 街道|办张家村, 原州区|充分发挥村委会)
+    stems = [(s, stem) for s, stem in stems if _name_like(stem, text, pieces, s)]
     if stems and stems[0][0] in ends:
         s = stems[0][0]
         villages = gazetteer.villages_named(text[s:end])
@@ -165,6 +157,22 @@ def _choose_stem(
         if all(not tags[p] or tags[p] in PROPER_TAGS for p in tags if p >= s):
             return Candidate(s, end, text[s:end], (), "form:village")
     return None
+
+
+#: tags of a first word that starts no village name: prepositions, conjunctions, adverbs,
+#: numerals, measure words, pronouns, particles (以|蒋河村, 再|各建两个社区)
+NOT_NAME_START = frozenset({"p", "c", "d", "ad", "m", "q", "r", "u", "uj", "y", "e"})
+
+
+def _name_like(stem: str, text: str, pieces: list[tuple[int, str]], start: int) -> bool:
+    """The stem's first word may start a name: not a function word, not a one-character
+    verb (街道|办张家村); and the stem is no phrase ending in a verb (充分发挥|村委会)."""
+    ends = sorted(p for p, _tag in pieces if p > start)
+    first = text[start:ends[0]] if ends else stem
+    tag = word_tag(first) or ""
+    if tag in NOT_NAME_START or (tag.startswith("v") and len(first) == 1):
+        return False
+    return not (len(stem) >= 4 and (word_tag(stem[-2:]) or "").startswith("v"))
 
 
 def _upper_places(stem: str, gazetteer: Gazetteer) -> tuple[Division, ...]:
@@ -192,9 +200,10 @@ def drop_place_stems(
 
 
 def _stem_ok(stem: str) -> bool:
-    if stem in GENERIC_VILLAGE_WORDS:
+    generic = lexicon().generic_village_words
+    if stem in generic:
         return False
-    return not any(stem.startswith(w) or stem.endswith(w) for w in GENERIC_VILLAGE_WORDS if len(w) >= 2)
+    return not any(stem.startswith(w) or stem.endswith(w) for w in generic if len(w) >= 2)
 
 
 @dataclass(frozen=True)
@@ -295,12 +304,6 @@ def resolve_zone_words(
     return sorted([*resolved, *out], key=lambda r: (r.candidate.start, -r.candidate.end)), why
 
 
-#: the full form of each zone word, for names made from a place + zone word
-ZONE_FULL = {
-    "经开区": "经济技术开发区", "经济开发区": "经济开发区", "开发区": "开发区",
-    "高新区": "高新技术产业开发区", "综保区": "综合保税区", "综合保税区": "综合保税区",
-    "经区": "经济技术开发区",
-}
 
 
 def _zone_of_place(before: Resolved, zone_word: Candidate, gazetteer: Gazetteer) -> Division:
@@ -314,14 +317,14 @@ def _zone_of_place(before: Resolved, zone_word: Candidate, gazetteer: Gazetteer)
         ancestors = gazetteer.ancestors(place.code)
         area = ancestors[0] if ancestors else place
     pool = list(gazetteer.children(area.code))
-    endings = ZONE_ABBREVIATIONS[zone_word.text]
+    endings = lexicon().zone_words[zone_word.text].endings
     city = area if area.level is Level.CITY else next(
         (a for a in gazetteer.ancestors(area.code) if a.level is Level.CITY), area)
     for zone in [*pool, *gazetteer.children(city.code)]:
         if zone.level is Level.ZONE and (written in zone.name or written in zone.short) and \
                 zone.name.endswith(endings):
             return zone
-    name = written + ZONE_FULL[zone_word.text]
+    name = written + lexicon().zone_words[zone_word.text].full
     return Division(f"{area.code}-{name}", name, Level.ZONE, area.code, False, ())
 
 
@@ -364,7 +367,7 @@ def _choose(
 def _zone_for(abbreviation: str, city: Division, gazetteer: Gazetteer) -> Division | None:
     """The city's zone that the word can stand for; for 经开区/开发区 one the gazetteer does
     not list is named after the city (青岛经济技术开发区)."""
-    for ending in ZONE_ABBREVIATIONS[abbreviation][:2]:
+    for ending in lexicon().zone_words[abbreviation].endings[:2]:
         zones = [z for z in gazetteer.children(city.code)
                  if z.level is Level.ZONE and z.name.endswith(ending)]
         if zones:

@@ -11,27 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from kg.extract.scan import Scan, longest_first, name_start, name_token
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
 
 MAX_NAME = 14  # characters before the head
-#: modifiers that do not make a kind a name (综合 + 为老服务中心 is still a kind)
-GENERIC_MODIFIERS = {
-    "社区", "综合", "公共", "示范", "全民", "百姓", "婴幼儿", "老年", "老年人", "儿童", "市民",
-    "居民", "室外", "户外", "室内", "小型", "大型", "新建", "区级", "市级", "县级", "镇级", "村级",
-    "省级", "街道", "乡镇", "镇街", "城市", "乡村", "农村", "各类", "一批", "多个", "公办", "民办",
-    "普惠", "公益", "智慧", "数字", "口袋", "健身", "体育", "文化", "养老", "托育", "医疗", "卫生",
-    "便民", "党群", "邻里", "嵌入式", "中小", "中", "小", "大", "新", "老", "优质", "薄弱", "标准化",
-    "规范化", "星级", "五星级", "四星级", "等级", "定点", "集中", "首家", "首个", "第一家", "这家",
-    "该", "此", "本", "其", "各", "每", "原", "现", "全", "家门口", "身边", "周边", "附近",
-    "多功能", "初中", "中小学", "健康", "公立", "专科", "二级甲等", "三级甲等", "日间",
-    "城乡", "大众", "文旅", "赛事", "比赛", "主题", "特色", "品质",
-    "照护", "照料", "服务", "为老", "助老", "婴幼儿照护", "未成年人", "残疾人", "困难群众",
-    "城区", "市区", "县城", "镇区", "基层", "街社", "两级", "三级", "社区级", "全域", "配套", "功能", "综合性", "一站式",
-}  # fmt: skip
+#: how far left of a head the model's candidates start (a longer rule span is added anyway):
+#: a reach chosen on the annotated articles, where longer names are nearly all the rules' own
+CANDIDATE_REACH = 10
 
 
 @dataclass(frozen=True)
@@ -49,6 +38,45 @@ def _head_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, lex.facility_heads)))
 
 
+def _heads(scan: Scan) -> list[tuple[int, int]]:
+    """Where a facility head stands as a word: (head start, end)."""
+    text = scan.text
+    out = []
+    for match in _head_pattern().finditer(text):
+        head_start, end = match.span()
+        if end < len(text) and not scan.is_boundary(end):
+            # the head runs on into a longer word (公园路, 学校长): not a facility head here
+            nxt = text[end]
+            if "\u4e00" <= nxt <= "\u9fff" and nxt not in "的和与及、":
+                continue
+        if text.startswith("地", end) and match.group(0).endswith("场"):
+            continue  # 体育场|地面积: the place is 体育场地, a kind, not a named 体育场
+        out.append((head_start, end))
+    return out
+
+
+def _own_start(
+    start: int, head_start: int, full_names: dict[int, str], starts_to_ends: dict[int, list[int]]
+) -> tuple[int, str]:
+    """Skip the District names written in full that lead the span: (own name's start, the
+    level of the last one or "")."""
+    name_start, level = start, ""
+    while name_start in full_names and name_start < head_start:
+        ends = starts_to_ends.get(name_start, [])
+        if not ends or max(ends) > head_start:
+            break
+        level = full_names[name_start]
+        name_start = max(ends)
+    return name_start, level
+
+
+def _starts_to_ends(district_ends: dict[int, int]) -> dict[int, list[int]]:
+    out: dict[int, list[int]] = {}
+    for e, s in district_ends.items():
+        out.setdefault(s, []).append(e)
+    return out
+
+
 def find_facilities(
     scan: Scan, district_ends: dict[int, int], full_names: dict[int, str]
 ) -> list[FacilitySpan]:
@@ -59,46 +87,66 @@ def find_facilities(
     lex = lexicon()
     text = scan.text
     found: list[FacilitySpan] = []
-    starts_to_ends: dict[int, list[int]] = {}
-    for e, s in district_ends.items():
-        starts_to_ends.setdefault(s, []).append(e)
-    for match in _head_pattern().finditer(text):
-        head_start, end = match.span()
-        if end < len(text) and not scan.is_boundary(end):
-            # the head runs on into a longer word (公园路, 学校长): not a facility head here
-            nxt = text[end]
-            if "\u4e00" <= nxt <= "\u9fff" and nxt not in "的和与及、":
-                continue
-        if text.startswith("地", end) and match.group(0).endswith("场"):
-            continue  # 体育场|地面积: the place is 体育场地, a kind, not a named 体育场
+    starts_to_ends = _starts_to_ends(district_ends)
+    for head_start, end in _heads(scan):
         start = _left_boundary(scan, head_start, district_ends, lex)
-        name_start = start
-        level = ""
-        while name_start in full_names and name_start < head_start:
-            ends = [e for e in starts_to_ends.get(name_start, ())]
-            if not ends or max(ends) > head_start:
-                break
-            level = full_names[name_start]
-            name_start = max(ends)
+        name_start, level = _own_start(start, head_start, full_names, starts_to_ends)
         own = text[name_start:head_start]
         generic = not own or is_generic(own) or text[name_start:end] in lex.facility_generic_kinds
         if generic and name_start == start:
             continue  # a bare kind: 幼儿园, 社区卫生服务中心, 社区多功能运动场
         if generic and own and level not in ("township", "village"):
             continue  # 兰州市城乡社区老年人日间照料中心 is a kind in a city, not a name
-        head = match.group(0)
+        head = text[head_start:end]
         if head in lex.facility_generic_heads and name_start == start and len(own) < 2:
             continue
         found.append(FacilitySpan(start, end, text[start:end], name_start, "form:name+head"))
     return longest_first(found)
 
 
+#: characters a facility name may hold besides Han characters (津南区第1中学, 长者食堂·东区)
+NAME_CHARS = re.compile(r"[\u3400-\u9fffA-Za-z0-9·()]+")
+
+
+def candidates(
+    scan: Scan, district_ends: dict[int, int], full_names: dict[int, str]
+) -> list[tuple[FacilitySpan, int]]:
+    """Every reading the model may choose from, with its head's start: for each head, each
+    token start up to :data:`MAX_NAME` characters to its left inside one run of name
+    characters (the rule's boundary among them)."""
+    text = scan.text
+    starts_to_ends = _starts_to_ends(district_ends)
+    out: list[tuple[FacilitySpan, int]] = []
+    for head_start, end in _heads(scan):
+        left = head_start
+        while left > 0 and head_start - left < CANDIDATE_REACH and NAME_CHARS.fullmatch(text[left - 1]):
+            left -= 1
+        # token starts that may start a name (not 在, 建成, 3个 …), and District starts
+        starts = {t.start for t in scan.tokens_within(left, head_start)}
+        token = scan.covering(head_start)
+        if token is not None and token.start < head_start and token.start >= left:
+            starts.add(token.start)
+        starts |= {d for d in district_ends.values() if left <= d < head_start}
+        for start in sorted(starts):
+            name_start, _level = _own_start(start, head_start, full_names, starts_to_ends)
+            out.append((FacilitySpan(start, end, text[start:end], name_start, "model:name+head"),
+                        head_start))
+    return out
+
+
+@cache
+def _generic_words() -> tuple[str, ...]:
+    lex = lexicon()
+    return tuple(sorted(lex.facility_generic_modifiers | lex.name_verbs | lex.facility_generic_kinds,
+                        key=len, reverse=True))
+
+
+@lru_cache(maxsize=65536)
 def is_generic(own: str) -> bool:
     """True when ``own`` is made only of generic modifiers (社区多功能, 婴幼儿照护服务社区)."""
-    if own in GENERIC_MODIFIERS:
+    if own in lexicon().facility_generic_modifiers:
         return True
-    words = sorted(GENERIC_MODIFIERS | lexicon().name_verbs | lexicon().facility_generic_kinds,
-                   key=len, reverse=True)
+    words = _generic_words()
     rest = own
     changed = True
     while rest and changed:

@@ -14,48 +14,39 @@ drops a weak one (智养钱塘 for “智养钱塘”项目); the longer form st
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache
 
-from kg.extract.scan import Scan, longest_first, name_start
+from kg.extract.scan import Scan, longest_first, name_start, name_token
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
 from kg.text import word_tag
 
 QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』\n]{2,30})[”\"」』]")
 BOOK = re.compile(r"《([^《》\n]{2,40})》")
-#: category words that make part of the name when written right after the quote
-STRONG = ("行动计划", "大行动", "专项行动", "行动", "工程", "计划")
-#: category words that end a name written inside the quotes (“健康长寿码”, “…实施方案”)
-ENDINGS = ("行动计划", "行动", "工程", "计划", "试点", "办法", "方案", "码", "规划", "条例", "规定",
-           "意见", "规范", "细则", "项目")
 #: Han text after the closing quote that extends the name up to a category word
 #: (“两癌”筛查项目, “明眸皓齿·正心立身”未成年人关爱行动)
 EXTENSION = re.compile(r"(?![等和及与])[\u4e00-\u9fff]{1,8}?(?:行动|工程|计划|项目|试点)")
-#: words after a quote that show it names something run or carried out
-NAME_CUES = ("品牌", "系列", "模式", "工作法", "机制", "平台", "小程序", "专项", "主题", "创建",
-             "应用", "服务", "活动", "改革", "行动", "工程", "项目", "计划", "试点")
-#: verbs that, earlier in the clause, show the quoted strings are programs
-TRIGGERS = (
-    "开展", "实施", "推进", "启动", "打造", "推出", "创建", "深化", "落实", "推行", "开通", "举办",
-    "参与", "入选", "获评", "构建", "探索", "依托", "上线", "发布", "印发", "出台", "制定", "争创",
-    "承办", "协办", "主办", "创办", "推动", "做好", "开设", "组织", "策划", "启用", "建立", "形成",
-)  # fmt: skip
-#: endings of quoted evaluations, not names (钱塘样板, 杭州经验)
-EVALUATIONS = ("样板", "样本", "经验", "模式", "文章", "名片", "标杆", "典范", "高地", "目标", "理念",
-               "精神", "作风", "路径", "答卷", "新篇", "底色", "成色", "式", "所在地", "地区", "片区",
-               "街道", "社区")
 #: a quoted clause, not a name: it has a verb particle or a pronoun (设施跟着老人走)
 CLAUSE_WORDS = re.compile(r"[着了得把让使]|的[\u4e00-\u9fff]")
-#: what a 《》 title is when it is a publication, not a policy or program
-PUBLICATION_ENDS = ("报", "日报", "晚报", "杂志", "周刊", "新闻", "联播", "节目", "专栏", "网")
 SLOGAN_MARKS = re.compile(r"[、，,。！？!?：:；;…+\-—/|]")
 CLAUSE_BREAK = "，,。！？!?；;\n"
 LIST_TAIL = re.compile(
     r"^[、和及与]?等?[\u4e00-\u9fff]{0,8}?(活动|项目|品牌|行动|工程|服务|赛事|工作|平台|系统|应用)"
 )
+#: the numbering that opens a list item: 一、 1. 2、 (3) （四） ① (after width folding the
+#: full-width forms are ASCII); the item's text follows it
+LIST_NUMBER = re.compile(
+    r"(?m)^[ \t]*(?:[一二三四五六七八九十]{1,3}[、.]|\d{1,2}[、.)]|\(\d{1,2}\)"
+    r"|\([一二三四五六七八九十]{1,3}\)|[①-⑳])[ \t]*"
+)
+#: a line that is one project name (a bulletin's list, a table cell): after its numbering, 4 to
+#: 40 characters without spaces or clause marks, ending with a category word and maybe a
+#: note in parentheses (…维修改造项目(续建))
 WHOLE_LINE = re.compile(
-    r"(?m)^([^\s，。,;；:：!！?？“”]{4,40}?(?:项目|工程|行动|计划)(?:\([^()\n]{1,12}\))?)$"
+    r"(?m)^(?:" + LIST_NUMBER.pattern.removeprefix("(?m)^") + r")?"
+    r"([^\s，。,;；:：!！?？“”]{4,40}?(?:项目|工程|行动|计划)(?:\([^()\n]{1,12}\))?)$"
 )
 
 
@@ -81,7 +72,8 @@ def find_programs(scan: Scan, known_names: set[str]) -> list[ProgramSpan]:
     text = scan.text
     for match in BOOK.finditer(text):
         inner = match.group(1).strip()
-        if inner.endswith(PUBLICATION_ENDS) or inner in known_names or inner in lex.program_not_names:
+        if (inner.endswith(lex.program_publication_ends) or inner in known_names
+                or inner in lex.program_not_names):
             continue
         if not inner.endswith(lex.program_categories) and not _triggered(text, match.start()):
             continue
@@ -96,7 +88,8 @@ def _clause_start(text: str, offset: int) -> int:
 
 
 def _triggered(text: str, offset: int) -> bool:
-    return any(t in text[_clause_start(text, offset) : offset] for t in TRIGGERS)
+    clause = text[_clause_start(text, offset) : offset]
+    return any(t in clause for t in lexicon().program_triggers)
 
 
 def _quoted(scan: Scan, lex: Lexicon, known: set[str]) -> list[ProgramSpan]:
@@ -113,30 +106,30 @@ def _quoted(scan: Scan, lex: Lexicon, known: set[str]) -> list[ProgramSpan]:
         extension = EXTENSION.match(text, end)
         if extension and "等" in extension.group(0):
             extension = None
-        if extension and _ends_word(scan, extension.end()) and not inner.endswith(ENDINGS):
+        if extension and _ends_word(scan, extension.end()) and not inner.endswith(lex.program_endings):
             written = extension.group(0)
             # a longer extension is part of the name; a lone category word only if strong
-            name = inner + written if len(written) > 2 or written in STRONG else inner
+            name = inner + written if len(written) > 2 or written in lex.program_strong else inner
             accepted[i] = ProgramSpan(match.start(), extension.end(),
                                       text[match.start() : extension.end()], name, "quote+category")
             continue
         after = categories.match(text, end)
         if after and _ends_word(scan, after.end()) and (
-            after.group(0) in STRONG or not _not_a_name(inner)
+            after.group(0) in lex.program_strong or not _not_a_name(inner)
         ):
             word = after.group(0)
-            strong = word in STRONG and not inner.endswith(ENDINGS)
+            strong = word in lex.program_strong and not inner.endswith(lex.program_endings)
             name = inner + word if strong else inner
             accepted[i] = ProgramSpan(match.start(), after.end(), text[match.start() : after.end()],
                                       name, "quote+category")
             continue
         if _not_a_name(inner):
             continue
-        if inner.endswith(ENDINGS):
+        if inner.endswith(lex.program_endings):
             accepted[i] = ProgramSpan(match.start(), end, match.group(0), inner, "quote:category-inside")
             continue
         rest = text[end : end + 12]
-        cue = rest.startswith(NAME_CUES) or bool(LIST_TAIL.match(rest))
+        cue = rest.startswith(lex.program_cues) or bool(LIST_TAIL.match(rest))
         if cue or _triggered(text, match.start()):
             accepted[i] = ProgramSpan(match.start(), end, match.group(0), inner,
                                       "quote+cue" if cue else "quote+trigger")
@@ -174,7 +167,7 @@ def _not_a_name(inner: str) -> bool:
         return True
     if re.fullmatch(r"[\d一二三四五六七八九十百千]+[\u4e00-\u9fff]{0,2}", inner):
         return True  # 十五分钟, 两癌-like counts without a name
-    if inner.endswith(EVALUATIONS):
+    if inner.endswith(lexicon().program_evaluations):
         return True
     tag = word_tag(inner)
     # a word jieba knows as an everyday word or idiom (家门口, 雪中送炭); names it knows are j/nz
@@ -187,22 +180,16 @@ def _whole_lines(text: str, lex: Lexicon) -> list[ProgramSpan]:
     for match in WHOLE_LINE.finditer(text):
         name = match.group(1)
         own = name[: -2]
-        if len(own) < 4 or own.startswith(("20", "19")) or _generic(own, lex):
+        if len(own) < 4 or own.startswith(("20", "19")) or _generic(own):
             continue
         out.append(ProgramSpan(match.start(1), match.end(1), name, name, "line:name+category"))
     return out
 
 
-#: words that stand inside program names although they end facility names on the left
-PROGRAM_INNER = frozenset({"群众", "居民", "市民", "老人", "周边", "支持", "建设", "提升", "改造",
-                           "困难", "重点", "附近"})
-PLACES = ("街道", "社区", "村", "镇", "乡", "区", "县", "市", "省")
-SCOPES = ("全省", "全市", "全区", "全县", "全国", "省级", "市级", "区级")
-GENERIC_OWN = ("民生实事", "为民办实事", "惠民", "实事", "重点", "建设", "产业", "民生")
 
 
-def _generic(own: str, lex: Lexicon) -> bool:
-    return own in GENERIC_OWN or own.endswith(("民生实事", "实事", "重点"))
+def _generic(own: str) -> bool:
+    return own in lexicon().program_generic_own or own.endswith(("民生实事", "实事", "重点"))
 
 
 def _unquoted(scan: Scan, lex: Lexicon, taken: list[tuple[int, int]]) -> list[ProgramSpan]:
@@ -216,16 +203,17 @@ def _unquoted(scan: Scan, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Pr
             continue
         if any(s <= head_start < e for s, e in taken):
             continue
-        start = name_start(scan, head_start, head_start, 20, inner=PROGRAM_INNER)
+        start = name_start(scan, head_start, head_start, 20, inner=lex.program_inner)
         own = text[start:head_start]
-        if len(own) < 4 or _generic(own, lex) or own[0] in "区市县镇省" or own.endswith(PLACES):
+        if (len(own) < 4 or _generic(own) or own[0] in "区市县镇省"
+                or own.endswith(lex.program_place_endings)):
             continue  # 宁海路街道|试点: a place before the word, not a program's name
         before = text[max(0, start - 4) : start]
-        for scope in SCOPES:  # 落实全省|大花园建设行动计划
+        for scope in lex.program_scopes:  # 落实全省|大花园建设行动计划
             if before.endswith(scope):
                 before = text[max(0, start - len(scope) - 2) : start - len(scope)]
                 break
-        after_trigger = any(before.endswith(t) for t in TRIGGERS)
+        after_trigger = any(before.endswith(t) for t in lex.program_triggers)
         after_separator = (start == 0 or text[start - 1] in "、\n") and len(own) >= 5
         if not (after_trigger or after_separator):
             continue
@@ -236,3 +224,93 @@ def _unquoted(scan: Scan, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Pr
 
 def to_mentions(spans: list[ProgramSpan]) -> list[Mention]:
     return [Mention(s.start, s.end, s.text, EntityType.PROGRAM, s.rule, s.name) for s in spans]
+
+
+#: where a list item or a table cell ends: a clause mark or the end of the line
+ITEM_END = re.compile(r"[。；;，,：:！!？?\n]|$")
+#: a run of characters a program name may hold (no clause marks, no quotes)
+NAME_RUN = re.compile(r"[\u3400-\u9fffA-Za-z0-9·()\-]")
+CANDIDATE_REACH = 20  # characters before an unquoted category word
+
+
+def candidates(scan: Scan, known_names: set[str]) -> list[ProgramSpan]:
+    """Every reading the model may choose from: all quoted strings and book titles (with
+    the category word after them), numbered list items and lines that end with a category
+    word, and names before an unquoted category word at each token start within reach."""
+    lex = lexicon()
+    text = scan.text
+    categories = _category_pattern()
+    out: list[ProgramSpan] = []
+    for match in QUOTED.finditer(text):
+        inner = match.group(1).strip()
+        if inner in known_names:
+            continue
+        out.append(ProgramSpan(match.start(), match.end(), match.group(0), inner, "model:quote"))
+        after = categories.match(text, match.end())
+        if after and _ends_word(scan, after.end()):
+            word = after.group(0)
+            strong = word in lex.program_strong and not inner.endswith(lex.program_endings)
+            name = inner + word if strong else inner
+            out.append(ProgramSpan(match.start(), after.end(), text[match.start() : after.end()],
+                                   name, "model:quote+category"))
+        extension = EXTENSION.match(text, match.end())
+        if extension and "等" not in extension.group(0) and _ends_word(scan, extension.end()):
+            # a name that ends with its own category word keeps it (“…实施方案”专项行动)
+            name = inner if inner.endswith(lex.program_endings) else inner + extension.group(0)
+            out.append(ProgramSpan(match.start(), extension.end(),
+                                   text[match.start() : extension.end()], name,
+                                   "model:quote+extension"))
+    for match in BOOK.finditer(text):
+        inner = match.group(1).strip()
+        if not inner.endswith(lex.program_publication_ends) and inner not in known_names:
+            out.append(ProgramSpan(match.start(), match.end(), match.group(0), inner, "model:book"))
+    out.extend(_line_items(text, categories))
+    out.extend(_before_category(scan, lex))
+    return out
+
+
+def _line_items(text: str, categories: re.Pattern[str]) -> list[ProgramSpan]:
+    """A numbered item or a line (a table cell) that ends with a category word."""
+    out = []
+    line_start = 0
+    for line in text.split("\n"):
+        numbered = LIST_NUMBER.match(text, line_start)
+        start = numbered.end() if numbered and numbered.end() <= line_start + len(line) else line_start
+        while start < line_start + len(line) and text[start] in " \t":
+            start += 1
+        end_match = ITEM_END.search(text, start)
+        end = end_match.start() if end_match else line_start + len(line)
+        item = text[start:end]
+        if 4 <= len(item) <= 40 and all(NAME_RUN.match(ch) for ch in item):
+            tail = max((m.end() for m in categories.finditer(item)), default=0)
+            if tail == len(item):
+                rule = "model:list-item" if numbered else "model:line"
+                out.append(ProgramSpan(start, end, item, item, rule))
+        line_start += len(line) + 1
+    return out
+
+
+def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
+    text = scan.text
+    heads = "|".join(map(re.escape, (*lex.program_unquoted_heads, *lex.program_candidate_heads)))
+    out = []
+    for match in re.finditer(heads, text):
+        head_start, end = match.span()
+        if not _ends_word(scan, end):
+            continue
+        left = head_start
+        while left > 0 and head_start - left < CANDIDATE_REACH and NAME_RUN.match(text[left - 1]):
+            left -= 1
+        first = bisect_left(scan.starts, left)
+        for token in scan.tokens[first:]:
+            start = token.start
+            if start > head_start - 2:
+                break
+            if token.text in lex.boundary or token.text in lex.pronouns:
+                continue  # no name starts with a boundary word or a pronoun (实施|…工程)
+            index = scan.token_ending_at.get(start)
+            if start > left and index is not None and name_token(scan.tokens[index].text):
+                continue  # a name starts after a word that cannot be in it (实施|城市更新行动)
+            name = text[start:end]
+            out.append(ProgramSpan(start, end, name, name, "model:name+category"))
+    return out

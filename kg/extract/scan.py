@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Protocol, TypeVar
@@ -12,8 +12,7 @@ from kg.model import Sentence
 from kg.resources import lexicon
 from kg.text import Token, split_sentences, tokenize, word_tag
 
-HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
-#: characters that may stand inside a name besides Han characters
+
 class _Span(Protocol):
     @property
     def start(self) -> int: ...
@@ -27,8 +26,10 @@ S = TypeVar("S", bound=_Span)
 STOP_TAGS = frozenset(
     ["v", "vd", "vg", "d", "p", "c", "u", "uj", "ul", "uz", "ug", "ud", "uv", "r", "rr", "rz", "m", "q", "t", "ad", "y", "e", "o", "zg", "df"]
 )
+#: a token that is a count, not part of a name: digits or numeral characters (also 几/多/数/余
+#: of 几个, 十余家), optionally one measure word (3个, 十家, 五所, 2024年); 第一 is not
+#: matched here as 第 is no numeral, and the caller keeps ordinals anyway
 NUMBER = re.compile(r"^[0-9０-９一二三四五六七八九十百千万两几多数余]+[个家所座处条只项批类场名户人次年月日号届期]?$")
-NAME_EXTRA = set("·()0123456789０１２３４５６７８９ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-")
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,15 @@ class Scan:
         if index >= 0 and offset < self.tokens[index].end:
             return self.tokens[index]
         return None
+
+    def tokens_within(self, start: int, end: int) -> list[Token]:
+        """The tokens that start at or after ``start`` and end by ``end``."""
+        index = bisect_left(self.starts, start)
+        out = []
+        while index < len(self.tokens) and self.tokens[index].end <= end:
+            out.append(self.tokens[index])
+            index += 1
+        return out
 
     def is_boundary(self, offset: int) -> bool:
         """True when a token starts or ends at ``offset`` (or it is an end of the text)."""
@@ -94,6 +104,8 @@ def name_token(word: str) -> bool:
     if not all("\u4e00" <= ch <= "\u9fff" or ch.isalnum() or ch == "·" for ch in word):
         return False
     tag = word_tag(word)
+    if tag is None and len(word) == 2 and word[0] in lex.adverb_starts:
+        return False  # a word jieba does not know that opens with 别/不/也… (别看, 不让)
     return tag is None or tag not in STOP_TAGS or word.startswith("第")
 
 
@@ -124,9 +136,11 @@ def name_start(
         ):
             taken = taken[k + 1 :]
             break
-    while taken and (
-        taken[0].text in lex.name_verbs and (word_tag(taken[0].text) or "").startswith("v")
-    ):
+    # a leading verb: one of the genre's name verbs before the rest of the name (改造|健身场地),
+    # or any verb or verbal noun before at least two more tokens (盘活|闲置公办幼儿园)
+    while taken and (word_tag(taken[0].text) or "").startswith("v") and (
+        taken[0].text in lex.name_verbs or len(taken) > 2
+    ) and taken[0].text not in inner:
         taken.pop(0)
     return taken[0].start if taken else start
 

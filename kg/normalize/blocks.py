@@ -324,6 +324,8 @@ def _sentence_like(line: str) -> bool:
 
 
 _MARKUP = re.compile(r"<[^>]*>")
+#: a line opening with a Chinese list number: 一、 (三) （四） ⑤ (before width folding too)
+_CHINESE_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.]|[(（][一二三四五六七八九十]{1,3}[)）]|[①-⑳])")
 
 
 def rejoin_lines(m: Mapped) -> Mapped:
@@ -341,8 +343,9 @@ def rejoin_lines(m: Mapped) -> Mapped:
             continue
         if not _HAN.match(nxt) or not (_sentence_like(first) and _sentence_like(second)):
             continue
-        if _LIST_MARKER.match(first.lstrip()):
-            continue
+        if _LIST_MARKER.match(first.lstrip()) or _LIST_MARKER.match(second) or \
+                _CHINESE_NUMBERED.match(second):
+            continue  # a list item is a line of its own (…项目 | 二、…项目)
         start = a1 + len(first)
         end = a2 + (b2 - a2 - len(second))
         # only where the original had nothing but whitespace (or markup) in between: lines
