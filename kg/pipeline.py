@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from kg import keys
 from kg.extract import agencies, districts, facilities, programs
 from kg.extract.agencies import AgencySpan
 from kg.extract.districts import Resolved
@@ -187,5 +188,5 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
         mentions=mentions,
         entities=tuple(entity_list),
         relations=tuple(relations),
-        home=tuple(f"district/{d.code}" for d in places.home),
+        home=tuple(keys.district(d.code) for d in places.home),
     )
