@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from kg import keys
+from kg.dates import iso, named_year, publication_date
 from kg.extract import agencies, districts, facilities, programs
 from kg.extract.agencies import AgencySpan
 from kg.extract.districts import Resolved
@@ -146,6 +147,21 @@ def _with_reasons(entities: list[Entity], why: list[str]) -> list[Entity]:
     ]
 
 
+def _with_years(entities: list[Entity], text: str) -> list[Entity]:
+    """A program whose name, or the text right before one of its mentions, gives its year
+    (2025年民生实事) gets that year."""
+    out = []
+    for e in entities:
+        if e.type is EntityType.PROGRAM:
+            year = named_year(e.label) or next(
+                (y for m in e.mentions if not m.aside
+                 and (y := named_year(m.text, text[max(0, m.start - 10) : m.start]))), "")
+            if year:
+                e = replace(e, year=year)
+        out.append(e)
+    return out
+
+
 def process(document: Document, overrides: Overrides | None = None) -> DocumentResult:
     """Extract the entities and relations of one normalized document."""
     gazetteer = Gazetteer.load()
@@ -178,6 +194,7 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     ]
     entity_list = apply_overrides(entity_list, overrides, document.text, sentences, places.home)
     entity_list = _with_reasons(entity_list, places.why)
+    entity_list = _with_years(entity_list, document.text)
     entity_list.sort(key=lambda e: (e.mentions[0].start if e.mentions else 0, e.key))
     relations = find_relations(entity_list, sentences, gazetteer, places.home)
     mentions = tuple(sorted((m for e in entity_list for m in e.mentions),
@@ -189,4 +206,5 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
         entities=tuple(entity_list),
         relations=tuple(relations),
         home=tuple(keys.district(d.code) for d in places.home),
+        date=iso(publication_date(document)),
     )

@@ -8,7 +8,7 @@ sentences from their character spans. The same input therefore gives the same gr
 from __future__ import annotations
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
 from kg import keys
 from kg.gazetteer import Gazetteer
@@ -63,6 +63,12 @@ def new_graph() -> Graph:
 
 def zh(text: str) -> Literal:
     return Literal(text, lang="zh")
+
+
+def date_literal(value: str) -> Literal:
+    """YYYY-MM-DD, YYYY-MM or YYYY as an xsd:date, xsd:gYearMonth or xsd:gYear literal."""
+    kinds = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
+    return Literal(value, datatype=kinds[len(value)])
 
 
 _INTEGERS: dict[int, Literal] = {}
@@ -127,6 +133,8 @@ def add_entity(
             graph.add((node, _SKOS.altLabel, zh(alias)))
     if entity.type is EntityType.DISTRICT and not entity.code and entity.level is not None:
         graph.add((node, _KG.level, LEVEL_TERMS[entity.level]))
+    if entity.year:
+        graph.add((node, _KG.year, Literal(entity.year, datatype=XSD.gYear)))
     for code in _district_codes(entity):
         add_district_chain(graph, code, gazetteer, done)
 
@@ -142,6 +150,8 @@ def add_result(
     graph.add((doc, _KG.fileName, Literal(document.name)))
     graph.add((doc, _KG.sha256, Literal(document.digest)))
     graph.add((doc, _KG.encoding, Literal(document.encoding)))
+    if result.date:
+        graph.add((doc, DCTERMS.issued, date_literal(result.date)))
     base = keys.document(document.digest)
     used_sentences: set[int] = set()
     for entity in result.entities:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rdflib import Namespace
-from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 BASE = "https://w3id.org/minsheng-kg/"
 KG = Namespace(BASE + "ontology#")
@@ -21,6 +21,7 @@ PREFIXES = {
     "xsd": XSD,
     "schema": SCHEMA,
     "org": ORG,
+    "dcterms": DCTERMS,
 }
 
 # entity-to-entity relations of the ontology, by local name
