@@ -282,11 +282,19 @@ def facility_entities(
         written = next((area for _, area, _, _ in members if area is not None), None)
         context = next((ctx for _, _, ctx, _ in members if ctx is not None), None)
         place = written or context
+        if written is not None:
+            located_by = "name:leading-district"
+        elif context is not None:
+            located_by = ("context:article-area" if context in locality.home
+                          else "context:paragraph-county")
+        else:
+            located_by = ""
         ms = tuple(m for m, _, _, _ in members)
         entities.append(Entity(
             keys.facility(place.code if place else anchor_home, label),
             EntityType.FACILITY, label, ms, tuple(sorted({m.text for m in ms} - {label})),
             located_key=keys.district(place.code) if place else "",
+            located_by=located_by,
             why=tuple(w for _, _, _, w in members if not w.endswith(": ")),
         ))
     return entities

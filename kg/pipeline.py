@@ -27,6 +27,7 @@ from kg.link import (
     facility_entities,
     program_entities,
 )
+from kg.location import locate
 from kg.model import Document, DocumentResult, Entity, EntityType, Mention, Sentence
 from kg.overrides import apply_overrides
 from kg.relations import find_relations
@@ -196,6 +197,10 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
     entity_list = _with_reasons(entity_list, places.why)
     entity_list = _with_years(entity_list, document.text)
     entity_list.sort(key=lambda e: (e.mentions[0].start if e.mentions else 0, e.key))
+    entity_list = locate(
+        entity_list, sentences, document.text, gazetteer,
+        [(r.candidate.start, r.candidate.end, r.division) for r in places.resolved
+         if r.division is not None and r.division.level is not None])
     relations = find_relations(entity_list, sentences, gazetteer, places.home)
     mentions = tuple(sorted((m for e in entity_list for m in e.mentions),
                             key=lambda m: (m.start, m.end)))

@@ -32,10 +32,9 @@ def find_relations(
         elif entity.type is EntityType.AGENCY and entity.jurisdiction_key:
             add(Relation(entity.key, "jurisdiction", entity.jurisdiction_key, "name:jurisdiction", first))
         elif entity.type is EntityType.FACILITY and entity.located_key:
-            rule = ("name:leading-district"
-                    if any(w.endswith(", written before it") for w in entity.why)
-                    else "context:article-area")
-            add(Relation(entity.key, "locatedIn", entity.located_key, rule, first))
+            # kg.location decided the place and the rule; the sentence is the facility's
+            add(Relation(entity.key, "locatedIn", entity.located_key,
+                         entity.located_by or "context:article-area", first))
     for rel in _clause_relations(entities, sentences, home):
         add(rel)
     return sorted(_most_specific(list(relations.values()), gazetteer),
@@ -116,10 +115,6 @@ def _pair(m1: Mention, e1: Entity, m2: Mention, e2: Entity, between: str, senten
     elif kinds == (EntityType.DISTRICT, EntityType.PROGRAM):
         if _placed(between, lex) or any(t in between for t in lex.run_triggers):
             yield Relation(e2.key, "coversArea", e1.key, "clause:district-program", sentence)
-    elif kinds == (EntityType.DISTRICT, EntityType.FACILITY) and (between == "" or _placed(between, lex)):
-        yield Relation(e2.key, "locatedIn", e1.key, "clause:district-facility", sentence)
-    elif kinds == (EntityType.FACILITY, EntityType.DISTRICT) and between.endswith(("位于", "坐落于", "落户")):
-        yield Relation(e1.key, "locatedIn", e2.key, "clause:facility-located-district", sentence)
     elif kinds == (EntityType.AGENCY, EntityType.AGENCY) and between in ("", "下属", "下属的", "所属", "内设"):
         yield Relation(e2.key, "subOrganizationOf", e1.key, "clause:agency-agency", sentence)
 
