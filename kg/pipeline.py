@@ -201,7 +201,7 @@ def process(document: Document, overrides: Overrides | None = None) -> DocumentR
         entity_list, sentences, document.text, gazetteer,
         [(r.candidate.start, r.candidate.end, r.division) for r in places.resolved
          if r.division is not None and r.division.level is not None])
-    relations = find_relations(entity_list, sentences, gazetteer, places.home)
+    relations = find_relations(entity_list, sentences, gazetteer, places.home, document.text)
     mentions = tuple(sorted((m for e in entity_list for m in e.mentions),
                             key=lambda m: (m.start, m.end)))
     return DocumentResult(

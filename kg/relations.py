@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kg import roles
 from kg.gazetteer import Division, Gazetteer
 from kg.model import Entity, EntityType, Level, Mention, Relation, Sentence
 from kg.resources import Lexicon, lexicon
@@ -17,7 +18,7 @@ CLAUSE_BREAK = re.compile(r"[，,；;：:]")
 
 def find_relations(
     entities: list[Entity], sentences: tuple[Sentence, ...], gazetteer: Gazetteer,
-    home: tuple[Division, ...] = (),
+    home: tuple[Division, ...] = (), text: str = "",
 ) -> list[Relation]:
     relations: dict[tuple[str, str, str], Relation] = {}
 
@@ -37,6 +38,9 @@ def find_relations(
                          entity.located_by or "context:article-area", first))
     for rel in _clause_relations(entities, sentences, home):
         add(rel)
+    if text:
+        for rel in roles.relations(entities, text, sentences, lexicon().run_triggers):
+            add(rel)
     return sorted(_most_specific(list(relations.values()), gazetteer),
                   key=lambda r: (r.subject, r.predicate, r.object))
 
