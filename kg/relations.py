@@ -14,6 +14,8 @@ from kg.model import Entity, EntityType, Level, Mention, Relation, Sentence
 from kg.resources import Lexicon, lexicon
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:]")
+# words before an agency that make it the source of the news (记者从…获悉, 据…介绍)
+SOURCE_WORDS = ("从", "据", "向", "记者从", "据悉")
 
 
 def find_relations(
@@ -136,6 +138,8 @@ def _subject_relations(
     lead = sentence.text[: mention.start - sentence.start]
     if len(lead) > 12 or any(ch in lead for ch in "；;"):
         return  # the agency does not open the sentence (a short 半年来, may stand before it)
+    if lead.endswith(SOURCE_WORDS) or sentence.text[mention.end - sentence.start:].startswith("获悉"):
+        return  # 记者从昌平区卫生健康委获悉: the agency is the source of the news, not the actor
     for m, e in members:
         if m.start <= mention.end or e.type not in (EntityType.PROGRAM, EntityType.FACILITY):
             continue

@@ -263,11 +263,69 @@ def subject_relations(
             break
 
 
+def section_relations(
+    entities: list[Entity], text: str, sentences: tuple[Sentence, ...],
+) -> Iterator[Relation]:
+    """“健康浙江促进”行动 让健康理念深入人心 / 上半年,区社会发展局(筹)围绕…: a program named in
+    a heading line is run by the agency that opens one of the first sentences under it."""
+    agencies = _placed(entities, EntityType.AGENCY)
+    opening: dict[int, Placed] = {}
+    for agency in agencies:
+        if agency.sentence >= 0 and agency.sentence not in opening:
+            sentence = sentences[agency.sentence]
+            lead = text[sentence.start:agency.start]
+            if len(lead) <= MAX_LEAD and not any(ch in lead for ch in "；;，,") or \
+                    len(lead) <= MAX_LEAD and lead.count("，") + lead.count(",") == 1 \
+                    and lead.rstrip().endswith(("，", ",")):
+                opening[agency.sentence] = agency
+    for program in _placed(entities, EntityType.PROGRAM):
+        a, b = _line(text, program.start)
+        line = text[a:b]
+        if b - a > MAX_LIST_LINE or "。" in line or program.sentence < 0:
+            continue
+        if not (sentences[program.sentence].start >= a and sentences[program.sentence].end <= b + 1):
+            continue  # the heading is a sentence of its own
+        for index in range(program.sentence + 1, min(len(sentences), program.sentence + 4)):
+            if index in opening:
+                yield Relation(program.entity.key, "runBy", opening[index].entity.key,
+                               "context:section-agency", program.sentence)
+                break
+            if len(sentences[index].text) <= MAX_LIST_LINE and "。" not in sentences[index].text:
+                break  # the next heading: this section names no agency first
+
+
+# the name of a part of an agency after the agency's own name: 梧州市人民政府|办公室,
+# 杭州市民政局|养老服务指导中心, 区委|宣传部
+PART_HEADS = ("办公室", "办", "中心", "科", "处", "室", "站", "所", "队", "分局", "宣传部",
+              "组织部", "统战部", "政法委", "委员会")
+
+
+def part_relations(entities: list[Entity]) -> Iterator[Relation]:
+    """An agency whose name is another agency's name plus the name of a part of it
+    (梧州市人民政府办公室 — 梧州市人民政府) is a suborganization of it."""
+    agencies = [e for e in entities if e.type is EntityType.AGENCY]
+    for part in agencies:
+        names = {part.label, *part.aliases}
+        for whole in agencies:
+            if whole.key == part.key:
+                continue
+            for name in names:
+                rest = next((name[len(w):] for w in (whole.label, *whole.aliases)
+                             if len(w) >= 3 and name.startswith(w) and len(name) > len(w)), "")
+                if rest and rest.endswith(PART_HEADS) and len(rest) <= 12:
+                    first = next((m.sentence for m in part.mentions if not m.aside), -1)
+                    yield Relation(part.key, "subOrganizationOf", whole.key,
+                                   "name:part-of-agency", first)
+                    break
+
+
 def relations(entities: list[Entity], text: str, sentences: tuple[Sentence, ...] = (),
               triggers: tuple[str, ...] = ()) -> Iterator[Relation]:
     """Every relation of this module, for one article."""
     yield from table_relations(entities, text)
     yield from heading_relations(entities, text)
     yield from clause_relations(entities, text)
+    yield from part_relations(entities)
     if sentences:
         yield from subject_relations(entities, text, sentences, triggers)
+        yield from section_relations(entities, text, sentences)
