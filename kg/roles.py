@@ -322,8 +322,10 @@ def part_relations(entities: list[Entity]) -> Iterator[Relation]:
 def relations(entities: list[Entity], text: str, sentences: tuple[Sentence, ...] = (),
               triggers: tuple[str, ...] = ()) -> Iterator[Relation]:
     """Every relation of this module, for one article."""
-    yield from table_relations(entities, text)
-    yield from heading_relations(entities, text)
+    tabled = list(table_relations(entities, text))
+    yield from tabled
+    in_tables = {r.subject for r in tabled}  # a table's agency cells are no list headings
+    yield from (r for r in heading_relations(entities, text) if r.subject not in in_tables)
     yield from clause_relations(entities, text)
     yield from part_relations(entities)
     if sentences:
