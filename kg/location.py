@@ -22,6 +22,7 @@ A context place (3, 4) less specific than the article's own area (浙江省 in a
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from kg import keys
@@ -195,7 +196,7 @@ def _less_specific(place: str, than: str, gazetteer: Gazetteer) -> bool:
 
 def locate(
     entities: list[Entity], sentences: tuple[Sentence, ...], text: str, gazetteer: Gazetteer,
-    written: list[tuple[int, int, Division]] = (),  # type: ignore[assignment]
+    written: Sequence[tuple[int, int, Division]] = (),
 ) -> list[Entity]:
     """Each facility with ``located_key`` and ``located_by`` set by the first rule that
     finds its place. ``written``: every gazetteer place the recognizers found, with its span
@@ -220,7 +221,7 @@ def locate(
 
 def _decide(
     facility: Entity, districts: list[Entity], places: list[Place],
-    written: list[tuple[int, int, Division]], sentences: tuple[Sentence, ...], text: str,
+    written: Sequence[tuple[int, int, Division]], sentences: tuple[Sentence, ...], text: str,
     gazetteer: Gazetteer,
 ) -> Located | None:
     body = [m for m in facility.mentions if not m.aside]

@@ -218,12 +218,12 @@ def clause_relations(entities: list[Entity], text: str) -> Iterator[Relation]:
         between = text[thing.end:after.start]
         if re.search(r"由$", between) and not PROSE.search(between):
             verb = text[after.end:after.end + 6]
-            if RUN_AFTER.match(verb) or re.match(r"^(?:运营|管理|建设|运行)", verb):
+            if RUN_AFTER.match(verb) or re.match(r"^(?:运营|管理|运行|托管)", verb):
                 rule = "clause:by-agency" if predicate == "runBy" else "clause:run-by-agency"
                 yield Relation(thing.entity.key, predicate, after.entity.key, rule, thing.sentence)
 
 
-#: how far back (in sentences) the agency of a section is looked for
+#: how far back (in sentences) the agency of a paragraph is looked for
 SECTION_SENTENCES = 12
 #: an agency opens its sentence when at most this many characters stand before it (今年以来,)
 MAX_LEAD = 12
@@ -234,7 +234,7 @@ def subject_relations(
 ) -> Iterator[Relation]:
     """今年以来,经开区公安分局锚定…。…打造“阮警说”防范讲堂: a program launched (a run trigger
     before it in its clause) in a sentence naming no agency is run by the agency that opens
-    an earlier sentence of the same section (up to a heading line or another agency)."""
+    an earlier sentence of its paragraph (the nearest earlier sentence naming an agency)."""
     agencies = _placed(entities, EntityType.AGENCY)
     by_sentence: dict[int, list[Placed]] = {}
     for agency in agencies:
