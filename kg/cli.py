@@ -159,10 +159,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     from kg.graph.formats import load_graph
+    from kg.sparql.named import parse_assignments
     from kg.sparql.query import format_result, run_query
 
+    params = parse_assignments(args.param)
     graph = load_graph(Path(args.graph))
-    print(format_result(run_query(graph, args.query), args.format))
+    print(format_result(run_query(graph, args.query, params), args.format))
     return 0
 
 
@@ -221,7 +223,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import time
 
     from kg.learn.train import find_articles, train
-    from kg.output import atomic_write
+    from kg.files import atomic_write
 
     began = time.perf_counter()
     articles = find_articles(args.gold, args.texts or ())
@@ -345,6 +347,13 @@ def parser() -> argparse.ArgumentParser:
     made["query"].add_argument("graph", help="graph file (Turtle, N-Triples, JSON-LD, TriG)")
     made["query"].add_argument("query", help="SPARQL text, a .rq file, or a named query")
     made["query"].add_argument("--format", choices=("table", "csv", "json"), default="table")
+    made["query"].add_argument("--param", action="append", metavar="NAME=VALUE",
+                               help="a named query's parameter, e.g. district=钱塘区 (repeatable)")
+    from kg.sparql.named import describe
+
+    made["query"].epilog = (f"example:\n  {COMMANDS['query'][2]}\n"
+                            "  kg query build/graph.ttl facilities-in-district --param district=钱塘区\n\n"
+                            + describe())
     made["normalize"].add_argument("file")
     made["normalize"].add_argument("--show-removed", action="store_true",
                                    help="print what was removed or set aside, and why")

@@ -4,10 +4,10 @@ jurisdictions and stable keys, and the reasons for each decision.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 
+from kg import keys
 from kg.extract.agencies import AgencySpan
 from kg.extract.districts import Resolved
 from kg.extract.facilities import FacilitySpan, is_generic
@@ -17,11 +17,6 @@ from kg.model import Entity, EntityType, Level, Mention
 from kg.resources import lexicon
 
 PROGRAM_TAILS = ("项目", "活动", "机制", "工作", "系列活动", "建设")
-
-
-def key_part(text: str) -> str:
-    """A piece of an IRI path: the text itself, minus characters IRIs do not like."""
-    return re.sub(r"[\s/#?%<>\"{}|\\^`\[\]]+", "_", text)
 
 
 def parent_of(division: Division, gazetteer: Gazetteer) -> Division | None:
@@ -82,7 +77,7 @@ def district_entities(
     for item, mention in zip(resolved, mentions, strict=True):
         division = item.division
         if division is not None and division.level is not Level.VILLAGE:
-            key = f"district/{key_part(division.code)}"
+            key = keys.district(division.code)
             parent = _district_parent(division, mentioned, gazetteer)
             known = gazetteer.by_code(division.code) is not None
             info.setdefault(key, (division.name, division.code if known else "", parent,
@@ -91,8 +86,8 @@ def district_entities(
         else:
             name = item.candidate.name or item.candidate.text
             parent, reason = village_parent.get(name, (None, f"{name}: no parent certain"))
-            anchor = parent.code if parent else (home[0].code if home else "cn")
-            key = f"district/{anchor}/{key_part(name)}"
+            anchor = parent.code if parent else (home[0].code if home else keys.NO_PLACE)
+            key = keys.village(anchor, name)
             info.setdefault(key, (name, "", parent, Level.VILLAGE, (reason,)))
         groups[key].append(mention)
     entities = []
@@ -101,7 +96,7 @@ def district_entities(
         aliases = tuple(sorted({m.text for m in mentions_of} - {label}))
         entities.append(
             Entity(key, EntityType.DISTRICT, label, tuple(mentions_of), aliases,
-                   parent.name if parent else "", f"district/{parent.code}" if parent else "",
+                   parent.name if parent else "", keys.district(parent.code) if parent else "",
                    code, level, why=why)
         )
     return entities
@@ -223,7 +218,7 @@ def agency_entities(
                 division, _ = locality.resolve(previous[0].level_prefix, previous[0].start)
             reason = f"shares the jurisdiction of {previous[0].text} before it"
             if division is None and shared in ("国家", "中央", "全国", "中共"):
-                label, key = shared + rest, f"agency/{key_part(_expand(shared + rest))}"
+                label, key = shared + rest, keys.agency(_expand(shared + rest))
                 groups[key].append(mention)
                 labels[key].append(label)
                 why[key].append(f"{span.text}@{span.start}: {reason}")
@@ -235,11 +230,11 @@ def agency_entities(
             chain = locality.chain(span.start, span.prefix_end)
             written = "".join(d.name for d in chain) if chain and chain[-1] == division else ""
             label = (written or division.name) + rest
-            key = f"agency/{division.code}/{key_part(_expand(rest))}"
-            jurisdictions[key] = f"district/{division.code}"
+            key = keys.agency(_expand(rest), division.code)
+            jurisdictions[key] = keys.district(division.code)
         else:
             label = span.text
-            key = f"agency/{key_part(_expand(span.text))}"
+            key = keys.agency(_expand(span.text))
         groups[key].append(mention)
         labels[key].append(label)
         why[key].append(f"{span.text}@{span.start}: {reason}")
@@ -281,17 +276,25 @@ def facility_entities(
             if context_area is not None:
                 reason = f"{span.text}@{span.start}: located by context: {context_reason}"
         by_label.setdefault(label, []).append((mention, area, context_area, reason))
-    anchor_home = locality.home[0].code if locality.home else "cn"
+    anchor_home = locality.home[0].code if locality.home else keys.NO_PLACE
     entities = []
     for label, members in by_label.items():
         written = next((area for _, area, _, _ in members if area is not None), None)
         context = next((ctx for _, _, ctx, _ in members if ctx is not None), None)
         place = written or context
+        if written is not None:
+            located_by = "name:leading-district"
+        elif context is not None:
+            located_by = ("context:article-area" if context in locality.home
+                          else "context:paragraph-county")
+        else:
+            located_by = ""
         ms = tuple(m for m, _, _, _ in members)
         entities.append(Entity(
-            f"facility/{place.code if place else anchor_home}/{key_part(label)}",
+            keys.facility(place.code if place else anchor_home, label),
             EntityType.FACILITY, label, ms, tuple(sorted({m.text for m in ms} - {label})),
-            located_key=f"district/{place.code}" if place else "",
+            located_key=keys.district(place.code) if place else "",
+            located_by=located_by,
             why=tuple(w for _, _, _, w in members if not w.endswith(": ")),
         ))
     return entities
@@ -325,7 +328,7 @@ def program_entities(
     its fullest form."""
     groups: dict[str, list[Mention]] = defaultdict(list)
     names: dict[str, list[str]] = defaultdict(list)
-    anchor = home[0].code if home else "cn"
+    anchor = home[0].code if home else keys.NO_PLACE
     for span, mention in zip(spans, mentions, strict=True):
         core = span.name
         for area in home:
@@ -333,7 +336,7 @@ def program_entities(
                 if core.startswith(written) and len(core) - len(written) >= 4:
                     core = core[len(written) :]
                     break
-        key = f"program/{anchor}/{key_part(program_group(core))}"
+        key = keys.program(anchor, program_group(core))
         groups[key].append(mention)
         names[key].append(span.name)
     out = []

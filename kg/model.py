@@ -133,6 +133,8 @@ class Entity:
     level: Level | None = None
     jurisdiction_key: str = ""  # Agencies: key of the district they serve
     located_key: str = ""  # Facilities: key of the district they are in
+    located_by: str = ""  # Facilities: the rule that decided located_key (kg:rule)
+    year: str = ""  # Programs: the year their name gives (2025年民生实事 → "2025")
     why: tuple[str, ...] = ()  # linking decisions, human readable
 
 
@@ -157,3 +159,4 @@ class DocumentResult:
     entities: tuple[Entity, ...]
     relations: tuple[Relation, ...] = ()
     home: tuple[str, ...] = field(default=())  # keys of the article's home districts
+    date: str = ""  # publication date as the page shows it: YYYY-MM-DD, YYYY-MM or YYYY

@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from kg import keys
 from kg.gazetteer import Division
-from kg.link import key_part
 from kg.model import Entity, EntityType, Mention, Sentence
 from kg.resources import Overrides
 from kg.text import sentence_index
@@ -29,7 +29,7 @@ def apply_overrides(
     if not (overrides.names or overrides.aliases or overrides.types or overrides.no_merge):
         return entities
     entities = list(entities)
-    anchor = home[0].code if home else "cn"
+    anchor = home[0].code if home else keys.NO_PLACE
     # extra names: every occurrence not already inside another mention
     for name, kind in sorted(overrides.names.items()):
         spans = [s for s in _occurrences(text, name) if _free(s, entities)]
@@ -37,7 +37,7 @@ def apply_overrides(
             continue
         mentions = tuple(Mention(a, b, name, kind, "override:name", name,
                                  sentence=sentence_index(sentences, a)) for a, b in spans)
-        key = f"{kind.value.lower()}/{anchor}/{key_part(name)}"
+        key = keys.scoped(kind, anchor, name)
         existing = next((e for e in entities if e.key == key), None)
         if existing is not None:
             entities.remove(existing)
@@ -70,7 +70,7 @@ def apply_overrides(
                                 key=lambda m: (m.start, m.end)))
         if new_type is not entity.type:
             mentions = tuple(replace(m, type=new_type) for m in mentions)
-            key = f"{new_type.value.lower()}/{entity.key.split('/', 1)[1]}"
+            key = keys.retyped(entity.key, new_type)
         else:
             key = entity.key
         aliases = tuple(sorted(set(entity.aliases) | ({entity.label} - {label})
@@ -96,7 +96,7 @@ def _split_forbidden(entity: Entity, overrides: Overrides) -> list[Entity]:
             return [
                 replace(entity, mentions=kept, aliases=tuple(a for a in entity.aliases if a != other),
                         why=entity.why + why),
-                replace(entity, key=f"{entity.key}/{key_part(other)}", label=other, mentions=moved,
+                replace(entity, key=keys.split_off(entity.key, other), label=other, mentions=moved,
                         aliases=(), why=why),
             ]
     return [entity]

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import cast
 
+from kg import keys
+from kg.dates import iso, named_year, publication_date
 from kg.extract import agencies, districts, facilities, programs
 from kg.extract.agencies import AgencySpan
 from kg.extract.districts import Resolved
@@ -28,6 +30,7 @@ from kg.link import (
     facility_entities,
     program_entities,
 )
+from kg.location import locate
 from kg.model import Document, DocumentResult, Entity, EntityType, Mention, Sentence
 from kg.overrides import apply_overrides
 from kg.relations import find_relations
@@ -172,6 +175,21 @@ def _with_reasons(entities: list[Entity], why: list[str]) -> list[Entity]:
     ]
 
 
+def _with_years(entities: list[Entity], text: str) -> list[Entity]:
+    """A program whose name, or the text right before one of its mentions, gives its year
+    (2025年民生实事) gets that year."""
+    out = []
+    for e in entities:
+        if e.type is EntityType.PROGRAM:
+            year = named_year(e.label) or next(
+                (y for m in e.mentions if not m.aside
+                 and (y := named_year(m.text, text[max(0, m.start - 10) : m.start]))), "")
+            if year:
+                e = replace(e, year=year)
+        out.append(e)
+    return out
+
+
 def process(document: Document, overrides: Overrides | None = None,
             model: Model | None | object = _DEFAULT) -> DocumentResult:
     """Extract the entities and relations of one normalized document. ``model``: the
@@ -208,8 +226,13 @@ def process(document: Document, overrides: Overrides | None = None,
     ]
     entity_list = apply_overrides(entity_list, overrides, document.text, sentences, places.home)
     entity_list = _with_reasons(entity_list, places.why)
+    entity_list = _with_years(entity_list, document.text)
     entity_list.sort(key=lambda e: (e.mentions[0].start if e.mentions else 0, e.key))
-    relations = find_relations(entity_list, sentences, gazetteer, places.home)
+    entity_list = locate(
+        entity_list, sentences, document.text, gazetteer,
+        [(r.candidate.start, r.candidate.end, r.division) for r in places.resolved
+         if r.division is not None and r.division.level is not None])
+    relations = find_relations(entity_list, sentences, gazetteer, places.home, document.text)
     mentions = tuple(sorted((m for e in entity_list for m in e.mentions),
                             key=lambda m: (m.start, m.end)))
     return DocumentResult(
@@ -218,5 +241,6 @@ def process(document: Document, overrides: Overrides | None = None,
         mentions=mentions,
         entities=tuple(entity_list),
         relations=tuple(relations),
-        home=tuple(f"district/{d.code}" for d in places.home),
+        home=tuple(keys.district(d.code) for d in places.home),
+        date=iso(publication_date(document)),
     )

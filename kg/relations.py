@@ -8,16 +8,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from kg import roles
 from kg.gazetteer import Division, Gazetteer
 from kg.model import Entity, EntityType, Level, Mention, Relation, Sentence
 from kg.resources import Lexicon, lexicon
 
 CLAUSE_BREAK = re.compile(r"[，,；;：:]")
+# words before an agency that make it the source of the news (记者从…获悉, 据…介绍)
+SOURCE_WORDS = ("从", "据", "向", "记者从", "据悉")
 
 
 def find_relations(
     entities: list[Entity], sentences: tuple[Sentence, ...], gazetteer: Gazetteer,
-    home: tuple[Division, ...] = (),
+    home: tuple[Division, ...] = (), text: str = "",
 ) -> list[Relation]:
     relations: dict[tuple[str, str, str], Relation] = {}
 
@@ -32,12 +35,14 @@ def find_relations(
         elif entity.type is EntityType.AGENCY and entity.jurisdiction_key:
             add(Relation(entity.key, "jurisdiction", entity.jurisdiction_key, "name:jurisdiction", first))
         elif entity.type is EntityType.FACILITY and entity.located_key:
-            rule = ("name:leading-district"
-                    if any(w.endswith(", written before it") for w in entity.why)
-                    else "context:article-area")
-            add(Relation(entity.key, "locatedIn", entity.located_key, rule, first))
+            # kg.location decided the place and the rule; the sentence is the facility's
+            add(Relation(entity.key, "locatedIn", entity.located_key,
+                         entity.located_by or "context:article-area", first))
     for rel in _clause_relations(entities, sentences, home):
         add(rel)
+    if text:
+        for rel in roles.relations(entities, text, sentences, lexicon().run_triggers):
+            add(rel)
     return sorted(_most_specific(list(relations.values()), gazetteer),
                   key=lambda r: (r.subject, r.predicate, r.object))
 
@@ -116,10 +121,6 @@ def _pair(m1: Mention, e1: Entity, m2: Mention, e2: Entity, between: str, senten
     elif kinds == (EntityType.DISTRICT, EntityType.PROGRAM):
         if _placed(between, lex) or any(t in between for t in lex.run_triggers):
             yield Relation(e2.key, "coversArea", e1.key, "clause:district-program", sentence)
-    elif kinds == (EntityType.DISTRICT, EntityType.FACILITY) and (between == "" or _placed(between, lex)):
-        yield Relation(e2.key, "locatedIn", e1.key, "clause:district-facility", sentence)
-    elif kinds == (EntityType.FACILITY, EntityType.DISTRICT) and between.endswith(("位于", "坐落于", "落户")):
-        yield Relation(e1.key, "locatedIn", e2.key, "clause:facility-located-district", sentence)
     elif kinds == (EntityType.AGENCY, EntityType.AGENCY) and between in ("", "下属", "下属的", "所属", "内设"):
         yield Relation(e2.key, "subOrganizationOf", e1.key, "clause:agency-agency", sentence)
 
@@ -137,6 +138,8 @@ def _subject_relations(
     lead = sentence.text[: mention.start - sentence.start]
     if len(lead) > 12 or any(ch in lead for ch in "；;"):
         return  # the agency does not open the sentence (a short 半年来, may stand before it)
+    if lead.endswith(SOURCE_WORDS) or sentence.text[mention.end - sentence.start:].startswith("获悉"):
+        return  # 记者从昌平区卫生健康委获悉: the agency is the source of the news, not the actor
     for m, e in members:
         if m.start <= mention.end or e.type not in (EntityType.PROGRAM, EntityType.FACILITY):
             continue

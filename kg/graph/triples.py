@@ -7,13 +7,13 @@ sentences from their character spans. The same input therefore gives the same gr
 
 from __future__ import annotations
 
-import hashlib
 from typing import cast
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Identifier
 
+from kg import keys
 from kg.gazetteer import Gazetteer
 from kg.graph.vocab import ID, KG, PREFIXES
 from kg.model import DocumentResult, Entity, EntityType, Level, Relation
@@ -51,7 +51,7 @@ def iri(key: str) -> URIRef:
 
 
 def document_iri(result: DocumentResult) -> URIRef:
-    return ID["doc/" + result.document.digest[:16]]
+    return ID[keys.document(result.document.digest)]
 
 
 def new_graph() -> Graph:
@@ -66,6 +66,12 @@ def new_graph() -> Graph:
 
 def zh(text: str) -> Literal:
     return Literal(text, lang="zh")
+
+
+def date_literal(value: str) -> Literal:
+    """YYYY-MM-DD, YYYY-MM or YYYY as an xsd:date, xsd:gYearMonth or xsd:gYear literal."""
+    kinds = {10: XSD.date, 7: XSD.gYearMonth, 4: XSD.gYear}
+    return Literal(value, datatype=kinds[len(value)])
 
 
 _INTEGERS: dict[int, Literal] = {}
@@ -95,7 +101,7 @@ def add_district_chain(
         return  # a zone the text named, not in the gazetteer: its entity carries its links
     chain = [division, *gazetteer.ancestors(code)]
     for child, parent in zip(chain, [*chain[1:], None], strict=True):
-        node = iri(f"district/{child.code}")
+        node = iri(keys.district(child.code))
         graph.add((node, _RDF.type, _KG.District))
         graph.add((node, _SKOS.prefLabel, zh(child.name)))
         graph.add((node, _RDFS.label, zh(child.name)))
@@ -103,15 +109,16 @@ def add_district_chain(
         if child.official:
             graph.add((node, _KG.divisionCode, Literal(child.code)))
         if parent is not None:
-            graph.add((node, _KG.partOf, iri(f"district/{parent.code}")))
+            graph.add((node, _KG.partOf, iri(keys.district(parent.code))))
 
 
 def _district_codes(entity: Entity) -> list[str]:
     """Codes of the gazetteer districts an entity links to (itself, parent, jurisdiction …)."""
     codes = [entity.code] if entity.type is EntityType.DISTRICT and entity.code else []
     for key in (entity.parent_key, entity.jurisdiction_key, entity.located_key):
-        if key.startswith("district/") and "/" not in key.split("/", 1)[1]:
-            codes.append(key.split("/", 1)[1])
+        code = keys.district_code(key)
+        if code:
+            codes.append(code)
     return codes
 
 
@@ -129,6 +136,8 @@ def add_entity(
             graph.add((node, _SKOS.altLabel, zh(alias)))
     if entity.type is EntityType.DISTRICT and not entity.code and entity.level is not None:
         graph.add((node, _KG.level, LEVEL_TERMS[entity.level]))
+    if entity.year:
+        graph.add((node, _KG.year, Literal(entity.year, datatype=XSD.gYear)))
     for code in _district_codes(entity):
         add_district_chain(graph, code, gazetteer, done)
 
@@ -144,12 +153,14 @@ def add_result(
     graph.add((doc, _KG.fileName, Literal(document.name)))
     graph.add((doc, _KG.sha256, Literal(document.digest)))
     graph.add((doc, _KG.encoding, Literal(document.encoding)))
-    base = f"doc/{document.digest[:16]}"
+    if result.date:
+        graph.add((doc, DCTERMS.issued, date_literal(result.date)))
+    base = keys.document(document.digest)
     used_sentences: set[int] = set()
     for entity in result.entities:
         add_entity(graph, entity, doc, gazetteer, done)
         for mention in entity.mentions:
-            node = ID[f"{base}/m{mention.start}-{mention.end}"]
+            node = ID[keys.mention(base, mention.start, mention.end)]
             graph.add((node, _RDF.type, _KG.Mention))
             graph.add((node, _KG.refersTo, iri(entity.key)))
             graph.add((node, _KG.inDocument, doc))
@@ -181,7 +192,7 @@ def add_result(
 
 def _sentence_key(base: str, result: DocumentResult, index: int) -> str:
     sentence = result.sentences[index]
-    return f"{base}/s{sentence.start}-{sentence.end}"
+    return keys.sentence(base, sentence.start, sentence.end)
 
 
 def add_relation(graph: Graph, relation: Relation, base: str, result: DocumentResult) -> None:
@@ -190,8 +201,7 @@ def add_relation(graph: Graph, relation: Relation, base: str, result: DocumentRe
     graph.add((subject, predicate, obj))
     if relation.sentence < 0:
         return  # from the gazetteer or the name itself: no sentence to cite
-    digest = hashlib.sha256(f"{relation.subject}|{relation.predicate}|{relation.object}".encode())
-    node = ID[f"{base}/r{digest.hexdigest()[:16]}"]
+    node = ID[keys.statement(base, relation.subject, relation.predicate, relation.object)]
     graph.add((node, _RDF.type, _RDF.Statement))
     graph.add((node, _RDF.subject, subject))
     graph.add((node, _RDF.predicate, predicate))

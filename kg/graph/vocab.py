@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
 BASE = "https://w3id.org/minsheng-kg/"
 
@@ -61,6 +61,7 @@ class KG(DefinedNamespace):
     text: URIRef
     rule: URIRef
     evidence: URIRef
+    year: URIRef
 
 ID = Namespace(BASE + "id/")
 SCHEMA = Namespace("https://schema.org/")
@@ -76,6 +77,7 @@ PREFIXES: dict[str, Namespace | type[DefinedNamespace]] = {
     "xsd": XSD,
     "schema": SCHEMA,
     "org": ORG,
+    "dcterms": DCTERMS,
 }
 
 # entity-to-entity relations of the ontology, by local name

@@ -26,6 +26,7 @@ from typing import Any
 
 from kg.errors import InputError
 from kg.extract.facilities import FacilitySpan
+from kg.extract.programs import ProgramSpan
 from kg.learn.model import KINDS, Model
 from kg.model import Document
 
@@ -122,7 +123,7 @@ def examples(article: Article, document: Document | None = None) -> Examples:
         | {r.candidate.start: "village" for r in resolved if r.division is None}
     )
     known = {r.candidate.text for r in resolved} | {a.text for a in spans.agencies}
-    found = {
+    found: dict[str, Sequence[tuple[FacilitySpan | ProgramSpan, list[str]]]] = {
         "Facility": recognize.facility_examples(scan, district_ends, full_names,
                                                 spans.facilities),
         "Program": recognize.program_examples(scan, district_ends, known, spans.programs),
@@ -130,7 +131,8 @@ def examples(article: Article, document: Document | None = None) -> Examples:
     rows: dict[str, list[tuple[list[str], int]]] = {}
     missed: dict[str, list[str]] = {}
     for kind in KINDS:
-        names, optional = set(), set()
+        names: set[str] = set()
+        optional: set[str] = set()
         for g in article.gold:
             if g["type"] == kind:
                 forms = {norm(g["name"])} | {norm(a) for a in g.get("aliases", [])}
@@ -192,7 +194,7 @@ def score_articles(articles: Sequence[Article], model: Model | None,
                    documents: dict[str, Document] | None = None) -> dict[str, Counter[str]]:
     """Run the whole pipeline on articles and count tp/fp/fn as the scorer does."""
     from kg.evaluate import score_document
-    from kg.output import result_record
+    from kg.records import result_record
     from kg.pipeline import process
 
     counts: dict[str, Counter[str]] = defaultdict(Counter)

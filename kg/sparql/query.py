@@ -6,7 +6,6 @@ import csv
 import io
 import json
 from collections.abc import Iterable
-from functools import cache
 from pathlib import Path
 from typing import cast
 
@@ -15,30 +14,40 @@ from rdflib.query import Result, ResultRow
 
 from kg.errors import QueryError
 from kg.graph.vocab import PREFIXES
-from kg.resources import packaged
 
 
-def query_text(query: str) -> str:
-    """A query given as a string, a path to a ``.rq`` file, or a named query."""
+def query_text(query: str, params: dict[str, str] | None = None) -> str:
+    """A query given as a string, a path to a ``.rq`` file, or a named query; ``params``
+    bind a named query's parameters (:mod:`kg.sparql.named`)."""
+    from kg.sparql import named
+
     candidate = Path(query)
+    found: named.NamedQuery | None = None
     if query.endswith(".rq") or (len(query) < 200 and "\n" not in query and candidate.is_file()):
-        if not candidate.is_file():
-            named = named_queries().get(candidate.stem)
-            if named is not None:
-                return named
-            raise QueryError(f"{query}: no such query file")
-        return candidate.read_text(encoding="utf-8")
-    named = named_queries().get(query)
-    return named if named is not None else query
+        if candidate.is_file():
+            text = candidate.read_text(encoding="utf-8")
+            found = named.parse(candidate.stem, text)
+        else:
+            found = named.named_queries().get(candidate.stem)
+            if found is None:
+                raise QueryError(f"{query}: no such query file")
+    else:
+        found = named.named_queries().get(query)
+    if found is None:
+        if params:
+            raise QueryError("--param works with named queries and .rq files that declare "
+                             "parameters (see `kg query --help`)")
+        return query
+    return named.bind(found, params or {})
 
 
 def _prologue() -> str:
     return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 
-def run_query(graph: Graph, query: str) -> Result:
+def run_query(graph: Graph, query: str, params: dict[str, str] | None = None) -> Result:
     """Run SPARQL (the kg prefixes are declared for you); :class:`QueryError` if it is bad."""
-    text = query_text(query)
+    text = query_text(query, params)
     try:
         return graph.query(_prologue() + text)
     except Exception as exc:
@@ -97,13 +106,8 @@ def _short(value: str) -> str:
     return value
 
 
-@cache
 def named_queries() -> dict[str, str]:
     """The example queries shipped in ``kg/sparql/queries`` (name → SPARQL text)."""
-    folder = packaged("sparql/queries")
-    out = {}
-    if folder.is_dir():
-        for item in folder.iterdir():
-            if item.name.endswith(".rq"):
-                out[item.name[:-3]] = item.read_text(encoding="utf-8")
-    return out
+    from kg.sparql.named import named_queries as queries
+
+    return {name: query.text for name, query in queries().items()}

@@ -23,7 +23,8 @@ ENTITY_TYPES = ("District", "Agency", "Facility", "Program")
 Row = dict[str, Any]
 
 
-def select(graph: Graph | pyoxigraph.Store, query: str) -> list[Row]:
+def select(graph: Graph | pyoxigraph.Store, query: str,
+           params: dict[str, str] | None = None) -> list[Row]:
     """Run SPARQL and return the rows as dicts of plain Python values.
 
     ``query`` is SPARQL text (the kg prefixes are declared for you), a path to a ``.rq``
@@ -31,14 +32,15 @@ def select(graph: Graph | pyoxigraph.Store, query: str) -> list[Row]:
     IRIs, blank nodes and language-tagged or plain literals become ``str``; typed literals
     their Python value (``int``, ``float``, ``bool``, ``datetime.date`` …); unbound ``None``.
     An ``ASK`` gives ``[{"ask": True}]`` and a ``CONSTRUCT``/``DESCRIBE`` one row per
-    triple with keys ``subject``, ``predicate``, ``object``. Raises
+    triple with keys ``subject``, ``predicate``, ``object``. ``params`` bind the parameters
+    a named query declares (``{"district": "钱塘区"}``; see ``kg query --help``). Raises
     :class:`kg.errors.QueryError` for a bad query.
     """
     from kg.sparql.query import query_text, run_query
 
     if not hasattr(graph, "triples"):  # a pyoxigraph Store
-        return _select_store(graph, query_text(query))
-    result = run_query(cast("Graph", graph), query)
+        return _select_store(graph, query_text(query, params))
+    result = run_query(cast("Graph", graph), query, params)
     if result.type == "ASK":
         return [{"ask": bool(result.askAnswer)}]
     if result.type in ("CONSTRUCT", "DESCRIBE"):

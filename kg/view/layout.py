@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+from kg import keys
+from kg.graph.vocab import ID
 from kg.view.data import ViewData
 
 SPACING = 90.0  # distance between neighbouring leaves, in vis-network units
@@ -38,9 +40,9 @@ def anchors(data: ViewData, keep: list[str]) -> dict[str, str]:
         entity = data.entities[iri]
         options = [found[iri][r] for r in ANCHORS.get(entity.type, ()) if r in found[iri]]
         # no relation: the district the entity's IRI is scoped by (…/agency/330114/…)
-        parts = iri.rsplit("/", 3)
-        if len(parts) == 4 and parts[2].isdigit():
-            options.append(f"{parts[0]}/district/{parts[2]}")
+        scope = keys.parse(iri)
+        if scope.scope and scope.name:
+            options.append(str(ID[keys.district(scope.scope)]))
         for candidate in options:
             if candidate in shown and candidate != iri and not _reaches(anchor, candidate, iri):
                 anchor[iri] = candidate
