@@ -222,8 +222,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_train(args: argparse.Namespace) -> int:
     import time
 
-    from kg.learn.train import find_articles, train
     from kg.files import atomic_write
+    from kg.learn.train import find_articles, train
 
     began = time.perf_counter()
     articles = find_articles(args.gold, args.texts or ())

@@ -194,8 +194,8 @@ def score_articles(articles: Sequence[Article], model: Model | None,
                    documents: dict[str, Document] | None = None) -> dict[str, Counter[str]]:
     """Run the whole pipeline on articles and count tp/fp/fn as the scorer does."""
     from kg.evaluate import score_document
-    from kg.records import result_record
     from kg.pipeline import process
+    from kg.records import result_record
 
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for article in articles:
