@@ -7,7 +7,8 @@ with its numbers varied (copy ``i`` adds ``i`` to every number and numbers each 
 so that no pass sees repeated lines, cut at the requested size. Each size is normalized and
 extracted (:func:`kg.corpus.process_source`) once, in this process. Reports seconds and the
 ratio to the previous size; extraction is linear when 4× the size costs at most 6× the time
-(the target). ``--profile KB`` prints the cProfile top 25 of that size instead; ``--limit``
+(the target). ``--lines`` separates the paragraphs by a blank line (default), a line
+end, or nothing (one long line). ``--profile KB`` prints the cProfile top 25 of that size instead; ``--limit``
 stops before a size when the previous one took longer than that many seconds.
 """
 
@@ -43,8 +44,11 @@ def base_lines() -> list[str]:
     return list(lines)
 
 
-def document(size: int, lines: list[str] | None = None) -> str:
-    """About ``size`` UTF-8 bytes of distinct lines (paragraphs separated by blank lines)."""
+SEPARATORS = {"blank": "\n\n", "newline": "\n", "none": ""}
+
+
+def document(size: int, lines: list[str] | None = None, separator: str = "\n\n") -> str:
+    """About ``size`` UTF-8 bytes of distinct lines (paragraphs separated by ``separator``)."""
     lines = lines or base_lines()
     out: list[str] = []
     total = 0
@@ -54,15 +58,16 @@ def document(size: int, lines: list[str] | None = None) -> str:
             varied = NUMBER.sub(lambda m, c=copy: str(int(m.group(0)) + c), line)
             paragraph = f"{varied}（第{copy}-{n}段）"
             out.append(paragraph)
-            total += len(paragraph.encode("utf-8")) + 2
+            total += len(paragraph.encode("utf-8")) + len(separator)
             if total >= size:
                 break
         copy += 1
-    return "\n\n".join(out) + "\n"
+    return separator.join(out) + "\n"
 
 
-def run(size: int, lines: list[str]) -> float:
-    source = Source(name=f"big-{size}.txt", data=document(size, lines).encode("utf-8"))
+def run(size: int, lines: list[str], separator: str = "\n\n") -> float:
+    data = document(size, lines, separator).encode("utf-8")
+    source = Source(name=f"big-{size}.txt", data=data)
     started = time.perf_counter()
     process_source(source)
     return time.perf_counter() - started
@@ -73,6 +78,9 @@ def main() -> None:
     parser.add_argument("--kb", type=int, nargs="+", default=[128, 512, 2048],
                         help="document sizes in KB (default 128 512 2048)")
     parser.add_argument("--profile", type=int, metavar="KB", help="profile one size instead")
+    parser.add_argument("--lines", choices=SEPARATORS, default="blank",
+                        help="paragraphs separated by a blank line (default), a line end, "
+                             "or nothing (one long line)")
     parser.add_argument("--limit", type=float, default=120.0, metavar="S",
                         help="skip the next size once one takes longer than this (default 120)")
     args = parser.parse_args()
@@ -81,7 +89,7 @@ def main() -> None:
     if args.profile:
         profiler = cProfile.Profile()
         profiler.enable()
-        seconds = run(args.profile * 1024, lines)
+        seconds = run(args.profile * 1024, lines, SEPARATORS[args.lines])
         profiler.disable()
         print(f"{args.profile} KB: {seconds:.2f} s")
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
@@ -92,7 +100,7 @@ def main() -> None:
         if previous is not None and previous[1] > args.limit:
             print(f"{kb:>6} KB: skipped (the previous size took {previous[1]:.0f} s)")
             continue
-        seconds = run(kb * 1024, lines)
+        seconds = run(kb * 1024, lines, SEPARATORS[args.lines])
         note = ""
         if previous is not None:
             ratio = seconds / previous[1]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,20 +26,31 @@ EXIT_SOME_INPUTS_FAILED = 2
 Handler = Callable[[argparse.Namespace], int]
 
 
+#: characters that would split the one-line message or reorder it on a terminal (line
+#: breaks and other C0/C1 controls, bidi embeddings, overrides, isolates and marks)
+UNSAFE_IN_MESSAGE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(message: str) -> str:
+    """``message`` with its control characters escaped (a file name holding a newline)."""
+    return UNSAFE_IN_MESSAGE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), message)
+
+
 def _err(message: str) -> None:
-    print(f"kg: {message}", file=sys.stderr)
+    print(f"kg: {one_line(message)}", file=sys.stderr)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from kg.corpus import BuildReport, build_graph_from
-    from kg.files import atomic_write
+    from kg.files import atomic_write, check_output_dir
     from kg.graph.formats import write_graph
     from kg.graph.validate import validate_graph
     from kg.records import result_line
     from kg.resources import load_overrides
+    from kg.sources import Reading
     from kg.view import write_html
 
-    out = Path(args.out)
+    out = check_output_dir(args.out)
     report = BuildReport()
     overrides = load_overrides(args.overrides)
     progress = _progress(args)
@@ -56,6 +68,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             strict=args.strict,
             report=report,
             jobs=args.jobs,
+            reading=Reading(args.max_bytes, skip=(str(out), *([args.store] if args.store else []))),
         )
     progress.close()
     with _in_background(lambda: write_graph(graph, out / "graph.ttl")):
@@ -140,6 +153,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from kg.corpus import extract
     from kg.records import result_line
     from kg.resources import load_overrides
+    from kg.sources import Reading
 
     failed = []
 
@@ -148,7 +162,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         _err(str(exc))
 
     for result in extract(args.inputs, load_overrides(args.overrides), on_error, args.strict,
-                          jobs=args.jobs):
+                          jobs=args.jobs, reading=Reading(args.max_bytes)):
         print(result_line(result), flush=False)
     return EXIT_SOME_INPUTS_FAILED if failed else 0
 
@@ -169,7 +183,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    document = normalize(read_source(path))
+    document = normalize(read_source(path, args.max_bytes))
     if args.show_removed:
         for line in explain_removed(document):
             print(line)
@@ -187,7 +201,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    print(explain(process_source(read_source(path), load_overrides(args.overrides))))
+    print(explain(process_source(read_source(path, args.max_bytes), load_overrides(args.overrides))))
     return 0
 
 
@@ -263,6 +277,41 @@ COMMANDS: dict[str, tuple[Handler, str, str]] = {
 }
 
 
+def max_jobs() -> int:
+    """The most extraction workers `--jobs` accepts: 4 per CPU (each holds the gazetteer)."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
+        return value
+
+    return parse
+
+
+#: a size with an optional unit: 1000, 500K, 20M, 1G (powers of 1024)
+SIZE = re.compile(r"\s*(\d+)\s*([KMG]?)i?B?\s*", re.IGNORECASE)
+
+
+def _byte_count(text: str) -> int:
+    """An argparse type: a positive number of bytes, e.g. ``20M``."""
+    match = SIZE.fullmatch(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 500K, 20M)")
+    value = int(match.group(1)) * 1024 ** " KMG".index(match.group(2).upper() or " ")
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1 byte")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="kg",
@@ -285,8 +334,18 @@ def parser() -> argparse.ArgumentParser:
     from kg.corpus import default_jobs
 
     for name in ("build", "extract"):
-        made[name].add_argument("--jobs", "-j", type=int, default=default_jobs(), metavar="N",
-                                help="extraction worker processes (default: one per CPU; 0 = none)")
+        made[name].add_argument("--jobs", "-j", type=_bounded_int(0, max_jobs()),
+                                default=default_jobs(), metavar="N",
+                                help="extraction worker processes (default: one per CPU; 0 = none; "
+                                     f"at most {max_jobs()})")
+    from kg.sources import DEFAULT_MAX_BYTES
+
+    for name in ("build", "extract", "normalize", "explain"):
+        made[name].add_argument("--max-bytes", type=_byte_count, default=DEFAULT_MAX_BYTES,
+                                metavar="SIZE",
+                                help="largest input read, e.g. 500K or 50M (default "
+                                     f"{DEFAULT_MAX_BYTES // 2**20}M); a larger one is named "
+                                     "on one line and skipped")
     for name in ("build", "extract", "explain"):
         made[name].add_argument("--overrides", metavar="FILE",
                                 help="TOML file of aliases, type fixes and forbidden merges")
@@ -354,3 +413,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a last resort: the library names its paths in KgErrors
+        reason = exc.strerror or str(exc)
+        _err(f"{exc.filename}: {reason}" if exc.filename else reason)
+        return EXIT_ERROR

@@ -19,6 +19,10 @@ class UnreadableInputError(InputError):
     """An input exists but cannot be read (permissions, a directory where a file was expected)."""
 
 
+class TooLargeInputError(InputError):
+    """An input is larger than the size limit (``--max-bytes``)."""
+
+
 class EmptyInputError(InputError):
     """An input has no text (zero bytes, only whitespace, or nothing left after cleaning)."""
 
@@ -34,6 +38,12 @@ class DecodingError(InputError):
 class ExtractionError(InputError):
     """Processing one input failed unexpectedly; the other inputs go on. The message names the
     input and the internal error, which is a bug worth reporting."""
+
+
+class OutputError(KgError):
+    """An output cannot be written where it was asked for (an existing file where a folder
+    is wanted, a folder where a file is wanted, no permission, a full disk); the message
+    names the path."""
 
 
 class DataError(KgError):
