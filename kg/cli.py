@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kg import __version__
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, one_line
 
 EXIT_ERROR = 1
 #: above this many triples `kg build` leaves SHACL validation to `kg validate` (pySHACL runs
@@ -24,16 +24,6 @@ AUTO_VALIDATE_TRIPLES = 200_000
 EXIT_SOME_INPUTS_FAILED = 2
 
 Handler = Callable[[argparse.Namespace], int]
-
-
-#: characters that would split the one-line message or reorder it on a terminal (line
-#: breaks and other C0/C1 controls, bidi embeddings, overrides, isolates and marks)
-UNSAFE_IN_MESSAGE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def one_line(message: str) -> str:
-    """``message`` with its control characters escaped (a file name holding a newline)."""
-    return UNSAFE_IN_MESSAGE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), message)
 
 
 def _err(message: str) -> None:
@@ -68,7 +58,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             strict=args.strict,
             report=report,
             jobs=args.jobs,
-            reading=Reading(args.max_bytes, skip=(str(out), *([args.store] if args.store else []))),
+            reading=Reading(args.max_bytes, skip=(str(out / "graph.html"),)),  # never our own view
         )
     progress.close()
     with _in_background(lambda: write_graph(graph, out / "graph.ttl")):
@@ -109,23 +99,27 @@ def _in_background(work: Callable[[], None]) -> Iterator[None]:
         return
     sys.stdout.flush()
     sys.stderr.flush()
+    read_end, write_end = os.pipe()  # the child's error message, raised here as one line
     pid = os.fork()
     if pid == 0:  # child: do the work, leave without running the parent's cleanup
         status = 0
+        os.close(read_end)
         try:
             work()
-        except BaseException as exc:  # reported through the exit status
-            print(f"kg: {exc}", file=sys.stderr)
+        except BaseException as exc:  # reported through the pipe and the exit status
+            os.write(write_end, str(exc).encode("utf-8", "replace")[:4000])
             status = 1
         finally:
-            sys.stderr.flush()
             os._exit(status)
+    os.close(write_end)
     try:
         yield
     finally:
+        with os.fdopen(read_end, "rb") as pipe:
+            message = pipe.read().decode("utf-8", "replace")
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
-            raise KgError("writing the graph file failed (see the message above)")
+            raise KgError(message or "writing the graph file failed")
 
 
 class _NoProgress:

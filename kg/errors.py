@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
+#: characters that would split a one-line message or reorder it on a terminal (line breaks
+#: and other C0/C1 controls, bidi marks, embeddings, overrides and isolates)
+UNSAFE_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with those characters escaped (a file name holding a newline → ``\\n``)."""
+    return UNSAFE_IN_LINE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
 
 class KgError(Exception):
     """Base class of every error kg raises on purpose."""

@@ -32,6 +32,9 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; give a file name")
+    if target.exists() and not target.is_file():  # /dev/stdout, a FIFO: written in place,
+        yield from _write_in_place(target, mode)  # never replaced by a regular file
+        return
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -47,6 +50,16 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w") -> Iterator[IO[A
         with suppress(FileNotFoundError):
             os.unlink(tmp)
         if isinstance(exc, OSError) and exc.errno in DISK_ERRORS:
+            raise _output_error(target, exc) from exc
+        raise
+
+
+def _write_in_place(target: Path, mode: str) -> Iterator[IO[Any]]:
+    try:
+        with open(target, mode, encoding=None if "b" in mode else "utf-8") as stream:
+            yield stream
+    except OSError as exc:
+        if exc.errno in DISK_ERRORS or exc.filename is not None:
             raise _output_error(target, exc) from exc
         raise
 

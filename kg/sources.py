@@ -9,6 +9,7 @@ opened, so it can neither block nor be read forever), and at most ``max_bytes`` 
 A document's name (its ``doc`` id and the name in messages) is its path inside the folder
 given as input, or the file name for a file given by itself; two inputs that would get the
 same name (``a/x.txt`` and ``b/x.txt`` from ``kg build a b``) are named by their paths.
+Control characters in a name (a newline, a bidi override) are escaped (``\\n``, ``\\u202e``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.errors import InputError, MissingInputError, TooLargeInputError, UnreadableInputError
+from kg.errors import (
+    InputError,
+    MissingInputError,
+    TooLargeInputError,
+    UnreadableInputError,
+    one_line,
+)
 from kg.model import Source
 
 #: file name endings read when a folder is given (a file named explicitly is always read)
@@ -33,15 +40,15 @@ CHUNK_BYTES = 1024 * 1024
 
 @dataclass(frozen=True)
 class Reading:
-    """How inputs are read: the size limit, and folders never read (a build's own output
-    folder inside an input folder, so the next run does not read its ``graph.html``)."""
+    """How inputs are read: the size limit, and files (or folders) never read while walking
+    an input folder (a build's own ``graph.html`` when ``--out`` is in an input folder)."""
 
     max_bytes: int = DEFAULT_MAX_BYTES
     skip: tuple[str, ...] = ()
 
 
 def _inside(path: Path, folder: Path) -> tuple[str, ...] | None:
-    """The parts of ``folder`` relative to ``path`` when it lies inside it (or is it)."""
+    """The parts of ``folder`` (a file or folder) relative to ``path`` when it lies inside."""
     try:
         return Path(os.path.realpath(folder)).relative_to(os.path.realpath(path)).parts
     except ValueError:
@@ -63,15 +70,15 @@ def _named(paths: Iterable[str | os.PathLike[str]], skip: Iterable[str] = ()
                 and p.suffix.lower() in ARTICLE_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
-            out.extend((p, "/".join(parts)) for p, parts in found
+            out.extend((p, one_line("/".join(parts))) for p, parts in found
                        if not any(parts[: len(s)] == s for s in skipped))
         elif path.exists():
-            out.append((path, path.name))
+            out.append((path, one_line(path.name)))
         else:
             out.append(MissingInputError(f"{path}: no such file or folder"))
     counts = Counter(item[1] for item in out if not isinstance(item, InputError))
-    return [item if isinstance(item, InputError) or counts[item[1]] == 1 else (item[0], str(item[0]))
-            for item in out]
+    return [item if isinstance(item, InputError) or counts[item[1]] == 1
+            else (item[0], one_line(str(item[0]))) for item in out]
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]], skip: Iterable[str] = ()
