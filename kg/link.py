@@ -16,6 +16,7 @@ from kg.extract.programs import ProgramSpan
 from kg.gazetteer import Division, Gazetteer
 from kg.model import Entity, EntityType, Level, Mention
 from kg.resources import lexicon
+from kg.spans import SpanIndex
 
 PROGRAM_TAILS = ("项目", "活动", "机制", "工作", "系列活动", "建设")
 
@@ -144,9 +145,9 @@ class Locality:
         self.divisions = {start: division for start, _end, division in placed}
         self.ends = {start: end for start, end, _division in placed}
         # places that can be referred back to: those of the body, not of asides
+        in_aside = SpanIndex((a, b, None) for a, b in asides)
         self.placed = sorted(
-            (start, division) for start, _end, division in placed
-            if not any(a <= start < b for a, b in asides)
+            (start, division) for start, _end, division in placed if not in_aside.holding(start)
         )
         self.home = home
         self.line_ends = [-1, *(m.start() for m in re.finditer("\n", text))]
