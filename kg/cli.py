@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from kg import __version__
-from kg.errors import InputError, KgError
+from kg.errors import InputError, KgError, one_line
 
 EXIT_ERROR = 1
 #: above this many triples `kg build` leaves SHACL validation to `kg validate` (pySHACL runs
@@ -26,19 +27,20 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def _err(message: str) -> None:
-    print(f"kg: {message}", file=sys.stderr)
+    print(f"kg: {one_line(message)}", file=sys.stderr)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from kg.corpus import BuildReport, build_graph_from
-    from kg.files import atomic_write
+    from kg.files import atomic_write, check_output_dir
     from kg.graph.formats import write_graph
     from kg.graph.validate import validate_graph
     from kg.records import result_line
     from kg.resources import load_overrides
+    from kg.sources import Reading
     from kg.view import write_html
 
-    out = Path(args.out)
+    out = check_output_dir(args.out)
     report = BuildReport()
     overrides = load_overrides(args.overrides)
     progress = _progress(args)
@@ -60,6 +62,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             strict=args.strict,
             report=report,
             jobs=args.jobs,
+            reading=Reading(args.max_bytes, skip=(str(out / "graph.html"),)),  # never our own view
         )
     progress.close()
     with _in_background(lambda: write_graph(graph, out / "graph.ttl")):
@@ -100,23 +103,27 @@ def _in_background(work: Callable[[], None]) -> Iterator[None]:
         return
     sys.stdout.flush()
     sys.stderr.flush()
+    read_end, write_end = os.pipe()  # the child's error message, raised here as one line
     pid = os.fork()
     if pid == 0:  # child: do the work, leave without running the parent's cleanup
         status = 0
+        os.close(read_end)
         try:
             work()
-        except BaseException as exc:  # reported through the exit status
-            print(f"kg: {exc}", file=sys.stderr)
+        except BaseException as exc:  # reported through the pipe and the exit status
+            os.write(write_end, str(exc).encode("utf-8", "replace")[:4000])
             status = 1
         finally:
-            sys.stderr.flush()
             os._exit(status)
+    os.close(write_end)
     try:
         yield
     finally:
+        with os.fdopen(read_end, "rb") as pipe:
+            message = pipe.read().decode("utf-8", "replace")
         _, status = os.waitpid(pid, 0)
         if os.waitstatus_to_exitcode(status) != 0:
-            raise KgError("writing the graph file failed (see the message above)")
+            raise KgError(message or "writing the graph file failed")
 
 
 class _NoProgress:
@@ -144,6 +151,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from kg.corpus import extract
     from kg.records import result_line
     from kg.resources import load_overrides
+    from kg.sources import Reading
 
     failed = []
 
@@ -152,7 +160,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         _err(str(exc))
 
     for result in extract(args.inputs, load_overrides(args.overrides), on_error, args.strict,
-                          jobs=args.jobs):
+                          jobs=args.jobs, reading=Reading(args.max_bytes)):
         print(result_line(result), flush=False)
     return EXIT_SOME_INPUTS_FAILED if failed else 0
 
@@ -175,7 +183,7 @@ def cmd_normalize(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    document = normalize(read_source(path))
+    document = normalize(read_source(path, args.max_bytes))
     if args.show_removed:
         for line in explain_removed(document):
             print(line)
@@ -193,7 +201,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     path = Path(args.file)
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    print(explain(process_source(read_source(path), load_overrides(args.overrides))))
+    print(explain(process_source(read_source(path, args.max_bytes), load_overrides(args.overrides))))
     return 0
 
 
@@ -310,6 +318,41 @@ COMMANDS: dict[str, tuple[Handler, str, str]] = {
 }
 
 
+def max_jobs() -> int:
+    """The most extraction workers `--jobs` accepts: 4 per CPU (each holds the gazetteer)."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer from ``low`` to ``high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
+        return value
+
+    return parse
+
+
+#: a size with an optional unit: 1000, 500K, 20M, 1G (powers of 1024)
+SIZE = re.compile(r"\s*(\d+)\s*([KMG]?)i?B?\s*", re.IGNORECASE)
+
+
+def _byte_count(text: str) -> int:
+    """An argparse type: a positive number of bytes, e.g. ``20M``."""
+    match = SIZE.fullmatch(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 500K, 20M)")
+    value = int(match.group(1)) * 1024 ** " KMG".index(match.group(2).upper() or " ")
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1 byte")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="kg",
@@ -332,8 +375,18 @@ def parser() -> argparse.ArgumentParser:
     for name in ("build", "extract"):
         # default None, resolved in main(): kg.corpus imports the whole pipeline, which
         # `kg --help` must not wait for
-        made[name].add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                                help="extraction worker processes (default: one per CPU; 0 = none)")
+        made[name].add_argument("--jobs", "-j", type=_bounded_int(0, max_jobs()),
+                                default=None, metavar="N",
+                                help="extraction worker processes (default: one per CPU; 0 = none; "
+                                     f"at most {max_jobs()})")
+    from kg.sources import DEFAULT_MAX_BYTES
+
+    for name in ("build", "extract", "normalize", "explain"):
+        made[name].add_argument("--max-bytes", type=_byte_count, default=DEFAULT_MAX_BYTES,
+                                metavar="SIZE",
+                                help="largest input read, e.g. 500K or 50M (default "
+                                     f"{DEFAULT_MAX_BYTES // 2**20}M); a larger one is named "
+                                     "on one line and skipped")
     for name in ("build", "extract", "explain"):
         made[name].add_argument("--overrides", metavar="FILE",
                                 help="TOML file of aliases, type fixes and forbidden merges")
@@ -459,3 +512,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a last resort: the library names its paths in KgErrors
+        reason = exc.strerror or str(exc)
+        _err(f"{exc.filename}: {reason}" if exc.filename else reason)
+        return EXIT_ERROR

@@ -20,7 +20,7 @@ from kg.model import DocumentResult, Source
 from kg.normalize import normalize
 from kg.pipeline import process
 from kg.resources import Overrides, load_overrides
-from kg.sources import iter_sources
+from kg.sources import Reading, iter_sources
 
 
 def process_source(source: Source, overrides: Overrides | None = None) -> DocumentResult:
@@ -62,9 +62,10 @@ def warm_up() -> None:
 
 
 def _results(
-    paths: Iterable[str | os.PathLike[str]], overrides: Overrides, jobs: int
+    paths: Iterable[str | os.PathLike[str]], overrides: Overrides, jobs: int,
+    reading: Reading | None = None,
 ) -> Iterator[DocumentResult | InputError]:
-    items = iter_sources(paths)
+    items = iter_sources(paths, reading)
     if jobs <= 0:
         for item in items:
             yield _process_item(item, overrides)
@@ -96,13 +97,14 @@ def extract(
     on_error: Callable[[InputError], None] | None = None,
     strict: bool = False,
     jobs: int = 0,
+    reading: Reading | None = None,
 ) -> Iterator[DocumentResult]:
     """Results of every readable input under ``paths``, in input order; bad inputs go to
     ``on_error`` (or raise when ``strict``) and never stop the others. ``jobs`` > 1 extracts
     in that many worker processes (documents are independent of each other); 0 extracts
     in this process."""
     overrides = overrides or load_overrides(None)
-    for item in _results(paths, overrides, jobs):
+    for item in _results(paths, overrides, jobs, reading):
         if isinstance(item, InputError):
             if strict or on_error is None:
                 raise item
@@ -129,6 +131,7 @@ def build_graph_from(
     strict: bool = False,
     report: BuildReport | None = None,
     jobs: int = 0,
+    reading: Reading | None = None,
 ) -> Graph:
     """The merged graph of every input; ``on_result`` sees each document's result."""
     started = time.perf_counter()
@@ -143,7 +146,8 @@ def build_graph_from(
 
     seen_entities: set[str] = set()
     chains: set[str] = set()
-    for result in extract(paths, overrides, on_error=failed, strict=strict, jobs=jobs):
+    for result in extract(paths, overrides, on_error=failed, strict=strict, jobs=jobs,
+                          reading=reading):
         report.documents += 1
         report.characters += len(result.document.text)
         for entity in result.entities:

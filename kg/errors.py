@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
+#: characters that would split a one-line message or reorder it on a terminal (line breaks
+#: and other C0/C1 controls, bidi marks, embeddings, overrides and isolates)
+UNSAFE_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with those characters escaped (a file name holding a newline → ``\\n``)."""
+    return UNSAFE_IN_LINE.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+
 
 class KgError(Exception):
     """Base class of every error kg raises on purpose."""
@@ -19,6 +30,10 @@ class UnreadableInputError(InputError):
     """An input exists but cannot be read (permissions, a directory where a file was expected)."""
 
 
+class TooLargeInputError(InputError):
+    """An input is larger than the size limit (``--max-bytes``)."""
+
+
 class EmptyInputError(InputError):
     """An input has no text (zero bytes, only whitespace, or nothing left after cleaning)."""
 
@@ -34,6 +49,12 @@ class DecodingError(InputError):
 class ExtractionError(InputError):
     """Processing one input failed unexpectedly; the other inputs go on. The message names the
     input and the internal error, which is a bug worth reporting."""
+
+
+class OutputError(KgError):
+    """An output cannot be written where it was asked for (an existing file where a folder
+    is wanted, a folder where a file is wanted, no permission, a full disk); the message
+    names the path."""
 
 
 class DataError(KgError):

@@ -4,6 +4,8 @@ jurisdictions and stable keys, and the reasons for each decision.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -15,6 +17,7 @@ from kg.extract.programs import ProgramSpan
 from kg.gazetteer import Division, Gazetteer
 from kg.model import Entity, EntityType, Level, Mention
 from kg.resources import lexicon
+from kg.spans import SpanIndex
 
 PROGRAM_TAILS = ("项目", "活动", "机制", "工作", "系列活动", "建设")
 
@@ -37,6 +40,15 @@ def _district_parent(
     return parent_of(division, gazetteer)
 
 
+def _containers(code: str, gazetteer: Gazetteer, memo: dict[str, frozenset[str]]) -> frozenset[str]:
+    """The codes ``c`` with ``gazetteer.is_within(code, c)``: the ancestors and the zones
+    holding the division or an ancestor (memoized in ``memo``)."""
+    if code not in memo:
+        chain = [code, *(d.code for d in gazetteer.ancestors(code))]
+        memo[code] = frozenset(chain[1:]) | {z.code for c in chain for z in gazetteer.zones_of(c)}
+    return memo[code]
+
+
 def district_entities(
     resolved: list[Resolved], mentions: list[Mention], gazetteer: Gazetteer,
     home: tuple[Division, ...],
@@ -48,6 +60,10 @@ def district_entities(
     by_end = {r.candidate.end: r for r in resolved if r.division is not None}
     places = [r.division for r in resolved
               if r.division is not None and r.division.level is not Level.VILLAGE]
+    # each area once: a village is tested against the areas, not against every mention
+    areas = dict.fromkeys(p.code for p in [*places, *home]
+                          if p.level in (Level.TOWNSHIP, Level.COUNTY, Level.ZONE))
+    containers: dict[str, frozenset[str]] = {}
     village_parent: dict[str, tuple[Division, str]] = {}
     for item in resolved:
         if item.division is not None and item.division.level is not Level.VILLAGE:
@@ -61,11 +77,8 @@ def district_entities(
         name = item.candidate.name or item.candidate.text
         if name in village_parent or (item.division and item.division.level is not Level.VILLAGE):
             continue
-        options = [
-            v for v in item.candidate.divisions
-            if any(gazetteer.is_within(v.code, p.code) for p in [*places, *home]
-                   if p.level in (Level.TOWNSHIP, Level.COUNTY, Level.ZONE))
-        ]
+        options = [v for v in item.candidate.divisions
+                   if not _containers(v.code, gazetteer, containers).isdisjoint(areas)]
         towns = {v.parent_code for v in options}
         if len(towns) == 1:
             parent = gazetteer.by_code(towns.pop())
@@ -128,11 +141,12 @@ class Locality:
         self.divisions = {start: division for start, _end, division in placed}
         self.ends = {start: end for start, end, _division in placed}
         # places that can be referred back to: those of the body, not of asides
+        in_aside = SpanIndex((a, b, None) for a, b in asides)
         self.placed = sorted(
-            (start, division) for start, _end, division in placed
-            if not any(a <= start < b for a, b in asides)
+            (start, division) for start, _end, division in placed if not in_aside.holding(start)
         )
         self.home = home
+        self.line_ends = [-1, *(m.start() for m in re.finditer("\n", text))]
 
     def chain(self, start: int, stop: int) -> list[Division]:
         """The District mentions written one after another from ``start`` up to ``stop``."""
@@ -147,12 +161,15 @@ class Locality:
         lex = lexicon()
         level = lex.level_prefixes.get(word) or lex.pronouns.get(word, "")
         wanted = LEVELS_OF.get(level, ())
-        paragraph = self.text.rfind("\n", 0, offset) + 1
+        paragraph = self.line_ends[bisect_left(self.line_ends, offset) - 1] + 1
         # a pronoun (该区) points back to the last place of its level, a level word (区) only
         # within its paragraph
         window = max(0, offset - 600) if word in lex.pronouns else paragraph
-        for start, division in reversed(self.placed):
-            if window <= start < offset and division.level in wanted:
+        for i in range(bisect_left(self.placed, (offset,)) - 1, -1, -1):
+            start, division = self.placed[i]
+            if start < window:
+                break
+            if division.level in wanted:
                 return division, f"{word}… resolved to {division.name}, named before it"
         for area in self.home:
             if area.level in wanted:
@@ -242,7 +259,7 @@ def agency_entities(
     out = []
     for key, ms in groups.items():
         # the fullest form the article uses names it (平湖市文化和广电旅游体育局 over 文旅体局)
-        label = max(labels[key], key=lambda lab: (len(lab), -labels[key].index(lab)))
+        label = max(dict.fromkeys(labels[key]), key=len)  # the first of the longest
         out.append(Entity(key, EntityType.AGENCY, label, tuple(ms),
                           tuple(sorted({m.text for m in ms} | set(labels[key]) - {label})),
                           jurisdiction_key=jurisdictions.get(key, ""), why=tuple(why[key])))
@@ -341,7 +358,7 @@ def program_entities(
         names[key].append(span.name)
     out = []
     for key, ms in groups.items():
-        label = max(names[key], key=lambda n: (len(n), -names[key].index(n)))
+        label = max(dict.fromkeys(names[key]), key=len)  # the first of the longest
         out.append(Entity(key, EntityType.PROGRAM, label, tuple(ms),
                           tuple(sorted({m.name or m.text for m in ms} | {m.text for m in ms}
                                        - {label}))))

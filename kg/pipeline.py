@@ -9,6 +9,8 @@ other; they merge in the graph through their content IRIs (:mod:`kg.rdf`).
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import cast
 
@@ -35,7 +37,11 @@ from kg.model import Document, DocumentResult, Entity, EntityType, Mention, Sent
 from kg.overrides import apply_overrides
 from kg.relations import find_relations
 from kg.resources import Overrides, lexicon, load_overrides
+from kg.spans import SpanIndex
 from kg.text import sentence_index
+
+#: the opening "text@start:" of a district resolution reason (place names hold no "@")
+WHY_OPENING = re.compile(r"[^@]*@\d+:")
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -92,29 +98,27 @@ def find_names(scan: Scan, resolved: list[Resolved], model: Model | None = None)
     if model is not None:
         facility_spans = recognize.choose(model, "Facility", recognize.facility_examples(
             scan, district_ends, full_names, facility_spans))
-    agency_ranges = [(a.start, a.end) for a in agency_spans]
+    agency_ranges = SpanIndex((a.start, a.end, a.end - a.start) for a in agency_spans)
     facility_spans = [
         f for f in facility_spans
-        if not any(_overlaps((f.start, f.end), r) and r[1] - r[0] >= f.end - f.start
-                   for r in agency_ranges)
+        if not any(n >= f.end - f.start for n in agency_ranges.overlapping(f.start, f.end))
     ]
-    facility_ranges = [(f.start, f.end) for f in facility_spans]
+    facility_ranges = SpanIndex((f.start, f.end, f.end - f.start) for f in facility_spans)
     agency_spans = [
         a for a in agency_spans
-        if not any(_overlaps((a.start, a.end), r) and r[1] - r[0] > a.end - a.start
-                   for r in facility_ranges)
+        if not any(n > a.end - a.start for n in facility_ranges.overlapping(a.start, a.end))
     ]
     known = {r.candidate.text for r in resolved} | {a.text for a in agency_spans}
     program_spans = programs.find_programs(scan, known)
     if model is not None:
         program_spans = recognize.choose(model, "Program", recognize.program_examples(
             scan, district_ends, known, program_spans))
-    program_ranges = [(p.start, p.end) for p in program_spans]
+    program_ranges = SpanIndex((p.start, p.end, (p.start, p.end)) for p in program_spans)
     return Spans(
-        [a for a in agency_spans if not any(_overlaps((a.start, a.end), r) for r in program_ranges)],
+        [a for a in agency_spans if not program_ranges.overlapping(a.start, a.end)],
         [f for f in facility_spans
-         if not any(_overlaps((f.start, f.end), r) and not _names_inside(f, r, scan.text)
-                    for r in program_ranges)],
+         if not any(not _names_inside(f, r, scan.text)
+                    for r in program_ranges.overlapping(f.start, f.end))],
         program_spans,
     )
 
@@ -132,18 +136,19 @@ def places_as_mentions(resolved: list[Resolved], spans: Spans, text: str) -> lis
     """The District spans that are mentions: not inside a program name (健康浙江促进行动) or a
     facility's own name (钱塘大剧院); a place in an agency's name is its jurisdiction and
     stays a mention (浙江省体育局 names 浙江省)."""
-    program_ranges = [(p.start, p.end) for p in spans.programs]
-    taken = [(a.start, a.end) for a in spans.agencies] + [(f.start, f.end) for f in spans.facilities]
+    program_ranges = SpanIndex((p.start, p.end, None) for p in spans.programs)
+    facility_ranges = SpanIndex((f.start, f.end, f) for f in spans.facilities)
+    taken: dict[int, int] = {}  # start → the furthest end of an agency or facility there
+    for s, e in [(a.start, a.end) for a in spans.agencies] + [(f.start, f.end) for f in spans.facilities]:
+        taken[s] = max(e, taken.get(s, e))
     kept = []
     for item in resolved:
         span = (item.candidate.start, item.candidate.end)
-        if any(_overlaps(span, r) for r in program_ranges):
+        if program_ranges.overlapping(*span):
             continue
-        if any(f.start < span[0] < f.end and span[1] > f.name_start for f in spans.facilities):
+        if any(f.start < span[0] and span[1] > f.name_start for f in facility_ranges.holding(span[0])):
             continue
-        if item.candidate.rule == "gazetteer:short" and any(
-            s == span[0] and span[1] < e for s, e in taken
-        ):
+        if item.candidate.rule == "gazetteer:short" and span[1] < taken.get(span[0], span[1]):
             continue  # a short form leading a name is part of that name
         if item.candidate.rule == "gazetteer:short" and text.startswith(
                 lexicon().short_not_before, span[1]):
@@ -156,8 +161,9 @@ def _placed_in(document: Document, sentences: tuple[Sentence, ...],
                mentions: list[Mention]) -> list[Mention]:
     """Each mention with its sentence and, inside an aside, the aside's reason."""
     out = []
+    asides = SpanIndex((a.start, a.end, a) for a in document.asides)
     for m in mentions:
-        aside = document.aside_at(m.start)
+        aside = next(iter(asides.holding(m.start)), None)  # Document.aside_at, indexed
         out.append(replace(m, sentence=sentence_index(sentences, m.start),
                            aside=aside.reason if aside else ""))
     return out
@@ -167,9 +173,14 @@ def _with_reasons(entities: list[Entity], why: list[str]) -> list[Entity]:
     """District resolution reasons go to the entity whose mention they are about."""
     if not why:
         return entities
+    about: dict[str, list[int]] = defaultdict(list)  # "text@start:" → the reasons it opens
+    for i, w in enumerate(why):
+        opening = WHY_OPENING.match(w)
+        if opening:
+            about[opening.group(0)].append(i)
     return [
-        replace(e, why=e.why + tuple(w for w in why
-                                     if any(w.startswith(f"{m.text}@{m.start}:") for m in e.mentions)))
+        replace(e, why=e.why + tuple(why[i] for i in sorted(
+            {i for m in e.mentions for i in about.get(f"{m.text}@{m.start}:", ())})))
         if e.type is EntityType.DISTRICT else e
         for e in entities
     ]

@@ -6,6 +6,7 @@ coversArea, locatedIn, subOrganizationOf). Pairs that only share an article are 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
 from kg import roles
@@ -16,6 +17,8 @@ from kg.resources import Lexicon, lexicon
 CLAUSE_BREAK = re.compile(r"[，,；;：:]")
 # words before an agency that make it the source of the news (记者从…获悉, 据…介绍)
 SOURCE_WORDS = ("从", "据", "向", "记者从", "据悉")
+#: the most characters between two mentions of a clause that are related
+PAIR_GAP = 24
 
 
 def find_relations(
@@ -94,10 +97,15 @@ def _clause_relations(
         sentence = sentences[index]
         text_of = sentence.text
         offset = sentence.start
+        starts = [m.start for m, _e in members]  # members are in text order
         for c_start, c_end in _clauses(sentence):
-            inside = [(m, e) for m, e in members if c_start <= m.start and m.end <= c_end]
+            inside = [(m, e) for m, e in members[bisect_left(starts, c_start):bisect_right(starts, c_end)]
+                      if m.end <= c_end]
             for i, (m1, e1) in enumerate(inside):
-                for m2, e2 in inside[i + 1 :]:
+                for j in range(i + 1, len(inside)):
+                    m2, e2 = inside[j]
+                    if m2.start - m1.end > PAIR_GAP:
+                        break  # the later ones are further still
                     between = text_of[m1.end - offset : m2.start - offset]
                     yield from _pair(m1, e1, m2, e2, between, index, lex)
         yield from _subject_relations(sentence, index, members, lex)
@@ -107,7 +115,7 @@ def _clause_relations(
 def _pair(m1: Mention, e1: Entity, m2: Mention, e2: Entity, between: str, sentence: int, lex: Lexicon) \
         -> Iterator[Relation]:
     """e1 comes before e2 in the clause; ``between`` is the text between them."""
-    if len(between) > 24:
+    if len(between) > PAIR_GAP:
         return
     kinds = (e1.type, e2.type)
     if kinds == (EntityType.AGENCY, EntityType.PROGRAM):

@@ -8,6 +8,7 @@ places of the article, and :func:`home_areas` infers the article's own area(s).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, replace
 
@@ -16,6 +17,7 @@ from kg.gazetteer import RANK as LEVEL_RANK
 from kg.gazetteer import Division, Gazetteer
 from kg.model import EntityType, Level, Mention
 from kg.resources import lexicon
+from kg.spans import SpanIndex
 from kg.text import word_tag
 
 #: a 社区/村 name by its form: group 1 the stem, 2 to 7 Han characters, the shortest that
@@ -66,17 +68,18 @@ def find_candidates(scan: Scan, gazetteer: Gazetteer) -> list[Candidate]:
         if short:
             found.append(Candidate(token.start, token.end, word, short, "gazetteer:short"))
     taken = {(c.start, c.end) for c in found}
-    for match in ZONE_WORD.finditer(text):
-        start, end = match.span()
-        if scan.is_boundary(start) and scan.is_boundary(end) and (start, end) not in taken:
-            found = [c for c in found if not (start <= c.start and c.end <= end)]
-            found.append(Candidate(start, end, match.group(0), (), "zone:abbreviation"))
+    zones = [Candidate(m.start(), m.end(), m.group(0), (), "zone:abbreviation")
+             for m in ZONE_WORD.finditer(text)
+             if scan.is_boundary(m.start()) and scan.is_boundary(m.end()) and m.span() not in taken]
+    # a name inside a zone word is part of it (the zone words never overlap each other)
+    in_zone = SpanIndex((z.start, z.end, z) for z in zones)
+    found = [c for c in found if not in_zone.containing(c.start, c.end)] + zones
     villages = _village_candidates(scan, gazetteer, found)
     # a short form inside a village name is part of that name (红丰西塘社区 is not 西塘镇)
+    in_village = SpanIndex((v.start, v.end, (v.start, v.end)) for v in villages)
     found = [
         c for c in found
-        if not any(v.start <= c.start and c.end <= v.end and (v.start, v.end) != (c.start, c.end)
-                   for v in villages)
+        if not any(span != (c.start, c.end) for span in in_village.containing(c.start, c.end))
     ]
     return found + villages
 
@@ -263,6 +266,7 @@ def resolve(
     # zone words: with a place before them (百步|经济开发区, 净月|高新区) they name that
     # place's zone; alone (经开区) a zone of the city the article names most
     placed_before = {r.candidate.end: r for r in resolved if r.division is not None}
+    replaced: set[int] = set()  # ids of the places taken into a zone name
     for cand in candidates:
         if cand.rule != "zone:abbreviation":
             continue
@@ -273,9 +277,10 @@ def resolve(
                               before.candidate.text + cand.text, (zone,), "zone:place+zone-word")
             why.append(f"{whole.text}@{whole.start}: {before.candidate.text} + {cand.text} "
                        f"→ {zone.name} ({zone.code})")
-            resolved.remove(before)
+            replaced.add(id(before))
             resolved.append(Resolved(whole, zone))
             continue
+    resolved = [r for r in resolved if id(r) not in replaced]
     resolved.sort(key=lambda r: (r.candidate.start, -r.candidate.end))
     return resolved, why
 
@@ -285,7 +290,7 @@ def resolve_zone_words(
     gazetteer: Gazetteer,
 ) -> tuple[list[Resolved], list[str]]:
     """A zone word alone (经开区, 开发区) names the development zone of the article's home city."""
-    covered = [(r.candidate.start, r.candidate.end) for r in resolved]
+    covered = SpanIndex((r.candidate.start, r.candidate.end, None) for r in resolved)
     out, why = [], []
     city = next((h for h in home if h.level is Level.CITY), None)
     named = [r.division for r in resolved
@@ -294,7 +299,7 @@ def resolve_zone_words(
     for cand in candidates:
         if cand.rule != "zone:abbreviation" or city is None:
             continue
-        if any(s <= cand.start and cand.end <= e for s, e in covered):
+        if covered.containing(cand.start, cand.end):
             continue
         # the zone the article already names by its full name (广州开发区 … 开发区)
         zone = named[0] if named else _zone_for(cand.text, city, gazetteer)
@@ -404,12 +409,14 @@ def home_areas(
     seen: set[tuple[int, str]] = set()
     named_zones = {r.division.code for r in resolved
                    if r.division is not None and r.division.level is Level.ZONE}
+    in_aside = SpanIndex((a, b, None) for a, b in asides)
+    line_ends = [m.start() for m in re.finditer("\n", text)]
     for item in resolved:
         division = item.division
         start = item.candidate.start
-        if division is None or any(a <= start < b for a, b in asides):
+        if division is None or in_aside.holding(start):
             continue
-        paragraph = text.count("\n", 0, start) if text else start
+        paragraph = bisect_left(line_ends, start) if text else start
         weight = 2 if start < 300 else 1
         chain = chain_of(division, gazetteer)
         zone = next((z for z in gazetteer.zones_of(division.code) if z.code in named_zones), None)
@@ -446,7 +453,7 @@ def home_areas(
     for item in resolved:
         division = item.division
         if (division is not None and division.level is Level.TOWNSHIP
-                and not any(a <= item.candidate.start < b for a, b in asides)
+                and not in_aside.holding(item.candidate.start)
                 and best_county in {a.code for a in chain_of(division, gazetteer)}):
             towns[division.code] += 1
             levels[division.code] = division

@@ -21,6 +21,7 @@ from functools import cache
 from kg.extract.scan import Scan, longest_first, name_start, name_token
 from kg.model import EntityType, Mention
 from kg.resources import Lexicon, lexicon
+from kg.spans import SpanIndex
 from kg.text import word_tag
 
 QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』\n]{2,30})[”\"」』]")
@@ -84,7 +85,15 @@ def find_programs(scan: Scan, known_names: set[str]) -> list[ProgramSpan]:
 
 
 def _clause_start(text: str, offset: int) -> int:
-    return max(text.rfind(ch, 0, offset) for ch in CLAUSE_BREAK) + 1
+    # look back in growing windows: the cost is the clause's length, not the offset's
+    low, width = offset, 64
+    while low > 0:
+        low = max(0, low - width)
+        found = max(text.rfind(ch, low, offset) for ch in CLAUSE_BREAK)
+        if found >= 0:
+            return found + 1
+        width *= 2
+    return 0
 
 
 def _triggered(text: str, offset: int) -> bool:
@@ -197,11 +206,12 @@ def _unquoted(scan: Scan, lex: Lexicon, taken: list[tuple[int, int]]) -> list[Pr
     text = scan.text
     heads = "|".join(map(re.escape, lex.program_unquoted_heads))
     out: list[ProgramSpan] = []
+    in_taken = SpanIndex((s, e, None) for s, e in taken)
     for match in re.finditer(heads, text):
         head_start, end = match.span()
         if not _ends_word(scan, end) or head_start not in scan.token_ending_at:
             continue
-        if any(s <= head_start < e for s, e in taken):
+        if in_taken.holding(head_start):
             continue
         start = name_start(scan, head_start, head_start, 20, inner=lex.program_inner)
         own = text[start:head_start]

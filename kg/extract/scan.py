@@ -149,7 +149,11 @@ def longest_first(spans: list[S]) -> list[S]:
     """Keep the longest of overlapping spans (the earliest on ties), in text order. Spans
     are any records with ``start`` and ``end``."""
     kept: list[S] = []
+    # the kept spans never overlap: a map of the characters they cover answers "does this
+    # span meet a kept one" in the span's length (recognizers never make empty spans)
+    covered = bytearray(max((s.end for s in spans), default=0))
     for span in sorted(spans, key=lambda s: (-(s.end - s.start), s.start)):
-        if all(span.end <= k.start or span.start >= k.end for k in kept):
+        if covered.find(1, span.start, span.end) < 0:
             kept.append(span)
+            covered[span.start : span.end] = b"\x01" * (span.end - span.start)
     return sorted(kept, key=lambda s: s.start)

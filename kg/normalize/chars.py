@@ -14,8 +14,11 @@ from kg.normalize.textmap import Edit, Mapped, apply_edits, sub, translate_same_
 
 # ---------------------------------------------------------------- control characters
 _LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029\x85\v\f]")
-# C0 controls except tab/LF, DEL, zero-width and invisible formatting characters, BOMs
-_INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200b-\u200d\u2060-\u2064\ufeff\u00ad]+")
+# C0 controls except tab/LF, DEL, zero-width and invisible formatting characters, BOMs,
+# bidi controls (marks U+200E/F, U+061C, embeddings and overrides U+202A–E, isolates U+2066–9)
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0e-\x1f\x7f\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u061c\u202a-\u202e\u2066-\u2069]+"
+)
 
 
 def clean_controls(m: Mapped) -> Mapped:

@@ -124,7 +124,9 @@ def read_graph(graph: Graph) -> ViewData:
     doc_index: dict[str, int] = {}
     for doc in sorted(set(graph.subjects(RDF.type, KG.Document)), key=str):
         doc_index[str(doc)] = len(documents)
-        documents.append(_text(graph.value(doc, KG.fileName)) or str(doc).rsplit("/", 1)[-1])
+        # every file with this content, sorted (graph.value would pick one by input order)
+        names = sorted({_text(v) for v in graph.objects(doc, KG.fileName)} - {""})
+        documents.append(", ".join(names) or str(doc).rsplit("/", 1)[-1])
     sentences: list[tuple[str, int]] = []
     sentence_index: dict[str, int] = {}
     for sentence in sorted(set(graph.subjects(RDF.type, KG.Sentence)), key=str):
