@@ -154,11 +154,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from kg.graph.formats import load_graph
-    from kg.sparql.query import format_result, run_query
+    from kg.sparql.large import open_graph, query_output
 
-    graph = load_graph(Path(args.graph))
-    print(format_result(run_query(graph, args.query), args.format))
+    # a store folder or a large file is queried with pyoxigraph (kg/sparql/large.py)
+    print(query_output(open_graph(Path(args.graph)), args.query, args.format))
     return 0
 
 
@@ -200,28 +199,40 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from kg.graph.formats import load_graph
     from kg.graph.validate import validation_report
+    from kg.sparql.large import is_store_object, open_graph, validate_in_batches
 
-    conforms, text = validation_report(load_graph(Path(args.graph)))
+    graph = open_graph(Path(args.graph))
+    conforms, text = (validate_in_batches(graph) if is_store_object(graph)
+                      else validation_report(graph))
     print(text)
     return 0 if conforms else EXIT_ERROR
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kg.graph.formats import load_graph, write_graph
+    from kg.graph.exports import NETWORK_FORMATS, write_network
+    from kg.graph.formats import write_graph
+    from kg.sparql.large import export_store, is_store_object, open_graph
 
-    graph = load_graph(Path(args.graph))
-    write_graph(graph, args.output, args.format)
-    print(f"wrote {args.output} ({len(graph)} triples, {args.format})")
+    graph = open_graph(Path(args.graph))
+    if args.format in NETWORK_FORMATS:
+        written = write_network(graph, args.output, args.format)
+        print(f"wrote {', '.join(map(str, written))} (entity graph, {args.format})")
+        return 0
+    if is_store_object(graph):
+        count = export_store(graph, args.output, args.format)
+    else:
+        write_graph(graph, args.output, args.format)
+        count = len(graph)
+    print(f"wrote {args.output} ({count} triples, {args.format})")
     return 0
 
 
 def cmd_view(args: argparse.Namespace) -> int:
-    from kg.graph.formats import load_graph
+    from kg.sparql.large import open_graph
     from kg.view import write_html
 
-    graph = load_graph(Path(args.graph))
+    graph = open_graph(Path(args.graph))
     types = args.types.split(",") if args.types else None
     shown = write_html(graph, args.output, types=types, focus=args.focus,
                        district=args.district, max_nodes=args.max_nodes)
@@ -244,7 +255,7 @@ COMMANDS: dict[str, tuple[Handler, str, str]] = {
               "kg build seeds/ --out build/"),
     "extract": (cmd_extract, "print the entities of each article as JSON lines",
                 "kg extract seeds/*.txt > predictions.jsonl"),
-    "query": (cmd_query, "run a SPARQL query over a graph file",
+    "query": (cmd_query, "run a SPARQL query over a graph file or store",
               "kg query build/graph.ttl 'SELECT ?s WHERE { ?s a kg:Agency }' --format csv"),
     "normalize": (cmd_normalize, "print the normalized text of one article",
                   "kg normalize seeds/001_8559640708291db9.txt --show-removed"),
@@ -254,7 +265,7 @@ COMMANDS: dict[str, tuple[Handler, str, str]] = {
              "kg eval seeds/gold seeds/"),
     "validate": (cmd_validate, "check a graph against the SHACL shapes",
                  "kg validate build/graph.ttl"),
-    "export": (cmd_export, "write a graph in another RDF format",
+    "export": (cmd_export, "write a graph in another RDF format, GraphML, GEXF or CSV",
                "kg export build/graph.ttl --format json-ld -o build/graph.jsonld"),
     "view": (cmd_view, "draw a graph as an interactive HTML page",
              "kg view build/graph.ttl -o build/view.html"),
@@ -297,7 +308,8 @@ def parser() -> argparse.ArgumentParser:
              f"{AUTO_VALIDATE_TRIPLES:,} triples; pySHACL takes about 40 µs per triple")
     made["build"].add_argument("--store", metavar="DIR",
                                help="also write the graph into an on-disk store for `kg serve`")
-    made["query"].add_argument("graph", help="graph file (Turtle, N-Triples, JSON-LD, TriG)")
+    made["query"].add_argument("graph", help="graph file (Turtle, N-Triples, JSON-LD, TriG) "
+                               "or store folder (kg build --store)")
     made["query"].add_argument("query", help="SPARQL text, a .rq file, or a named query")
     made["query"].add_argument("--format", choices=("table", "csv", "json"), default="table")
     made["normalize"].add_argument("file")
@@ -306,12 +318,14 @@ def parser() -> argparse.ArgumentParser:
     made["explain"].add_argument("file")
     made["eval"].add_argument("gold", help="folder of *.gold.json files")
     made["eval"].add_argument("inputs", nargs="+", metavar="INPUT", help="article files or folders")
-    made["validate"].add_argument("graph")
-    made["export"].add_argument("graph")
-    made["export"].add_argument("--format", choices=("turtle", "nt", "json-ld", "trig"),
-                                default="turtle")
+    for name in ("validate", "export", "view"):
+        made[name].add_argument("graph", help="graph file or store folder (kg build --store)")
+    made["export"].add_argument(
+        "--format", choices=("turtle", "nt", "json-ld", "trig", "graphml", "gexf", "csv"),
+        default="turtle", help="an RDF format, or the entity graph for Gephi/Cytoscape/networkx "
+        "(graphml, gexf) or pandas/Excel (csv: X.csv writes X.entities.csv and X.relations.csv, "
+        "DIR/ writes DIR/entities.csv and DIR/relations.csv)")
     made["export"].add_argument("-o", "--output", required=True, metavar="FILE")
-    made["view"].add_argument("graph")
     made["view"].add_argument("-o", "--output", required=True, metavar="FILE")
     made["view"].add_argument("--focus", metavar="NAME", help="open the view on this name or alias")
     made["view"].add_argument("--types", metavar="TYPES",

@@ -21,8 +21,10 @@ ENTITY_TYPES = ("District", "Agency", "Facility", "Program")
 Row = dict[str, Any]
 
 
-def select(graph: Graph | pyoxigraph.Store, query: str) -> list[Row]:
-    """Run SPARQL and return the rows as dicts of plain Python values.
+def select(graph: Graph | pyoxigraph.Store, query: str, *, frame: bool = False) -> Any:
+    """Run SPARQL and return the rows as dicts of plain Python values (with
+    ``frame=True``: a pandas ``DataFrame`` of the same values, one column per variable,
+    in the query's order; needs pandas, ``pip install 'kg[analysis]'``).
 
     ``query`` is SPARQL text (the kg prefixes are declared for you), a path to a ``.rq``
     file, or the name of a query in ``queries/`` such as ``"facilities-in-district"``.
@@ -30,20 +32,40 @@ def select(graph: Graph | pyoxigraph.Store, query: str) -> list[Row]:
     their Python value (``int``, ``float``, ``bool``, ``datetime.date`` …); unbound ``None``.
     An ``ASK`` gives ``[{"ask": True}]`` and a ``CONSTRUCT``/``DESCRIBE`` one row per
     triple with keys ``subject``, ``predicate``, ``object``. Raises
-    :class:`kg.errors.QueryError` for a bad query.
+    :class:`kg.errors.QueryError` for a bad query, :class:`kg.errors.KgError` for
+    ``frame=True`` without pandas.
     """
+    if frame:
+        try:
+            import pandas
+        except ImportError as exc:
+            from kg.errors import KgError
+
+            raise KgError("kg.select(..., frame=True) needs pandas: "
+                          "pip install pandas (or kg[analysis])") from exc
+    names, rows = _select(graph, query)
+    if frame:
+        return pandas.DataFrame.from_records(rows, columns=names)
+    return rows
+
+
+TRIPLE_COLUMNS = ["subject", "predicate", "object"]
+
+
+def _select(graph: Graph | pyoxigraph.Store, query: str) -> tuple[list[str], list[Row]]:
     from kg.sparql.query import query_text, run_query
 
     if not hasattr(graph, "triples"):  # a pyoxigraph Store
         return _select_store(graph, query_text(query))
     result = run_query(graph, query)
     if result.type == "ASK":
-        return [{"ask": bool(result.askAnswer)}]
+        return ["ask"], [{"ask": bool(result.askAnswer)}]
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return [{"subject": _py(s), "predicate": _py(p), "object": _py(o)}
-                for s, p, o in result.graph]
+        return TRIPLE_COLUMNS, [{"subject": _py(s), "predicate": _py(p), "object": _py(o)}
+                                for s, p, o in result.graph]
     names = [str(v) for v in result.vars or []]
-    return [{name: _py(value) for name, value in zip(names, row, strict=True)} for row in result]
+    return names, [{name: _py(value) for name, value in zip(names, row, strict=True)}
+                   for row in result]
 
 
 def _py(term: Any) -> Any:
@@ -59,7 +81,7 @@ def _py(term: Any) -> Any:
     return str(term)
 
 
-def _select_store(store: pyoxigraph.Store, text: str) -> list[Row]:
+def _select_store(store: pyoxigraph.Store, text: str) -> tuple[list[str], list[Row]]:
     import pyoxigraph
 
     from kg.errors import QueryError
@@ -67,12 +89,12 @@ def _select_store(store: pyoxigraph.Store, text: str) -> list[Row]:
     try:
         result = store.query(text, prefixes={p: str(ns) for p, ns in PREFIXES.items()})
         if isinstance(result, pyoxigraph.QueryBoolean):
-            return [{"ask": bool(result)}]
+            return ["ask"], [{"ask": bool(result)}]
         if isinstance(result, pyoxigraph.QueryTriples):
-            return [{"subject": _ox_py(t.subject), "predicate": _ox_py(t.predicate),
-                     "object": _ox_py(t.object)} for t in result]
+            return TRIPLE_COLUMNS, [{"subject": _ox_py(t.subject), "predicate": _ox_py(t.predicate),
+                                     "object": _ox_py(t.object)} for t in result]
         names = [v.value for v in result.variables]
-        return [{name: _ox_py(row[name]) for name in names} for row in result]
+        return names, [{name: _ox_py(row[name]) for name in names} for row in result]
     except (SyntaxError, OSError, RuntimeError) as exc:
         raise QueryError(f"bad query: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
 
