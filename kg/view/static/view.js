@@ -69,23 +69,27 @@
     };
   });
   var visEdges = E.map(function (e, k) {
-    return { id: k, from: e[0], to: e[1], label: relLabel(e[2]),
-             title: N[e[0]].l + " —" + relLabel(e[2]) + "→ " + N[e[1]].l };
+    var edge = { id: k, from: e[0], to: e[1],
+                 title: N[e[0]].l + " —" + relLabel(e[2]) + "→ " + N[e[1]].l };
+    if (!big) edge.label = relLabel(e[2]);  /* thousands of edge labels: text never read */
+    return edge;
   });
   var nodes = new vis.DataSet(visNodes), edges = new vis.DataSet(visEdges);
+  /* a big graph draws what it must while it moves: no edges while dragging or zooming, no
+     hover highlighting (a redraw on every mouse move), no outline on labels, no arrows */
   var options = {
     autoResize: true,
     physics: { enabled: false },
     layout: { improvedLayout: false, randomSeed: 1 },
-    interaction: { hover: true, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
+    interaction: { hover: !big, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
                    keyboard: false, multiselect: false },
     nodes: {
       borderWidth: 1, borderWidthSelected: 3,
-      font: { face: FONT, size: 14, color: "#1f2933", strokeWidth: 3, strokeColor: "#ffffff" },
+      font: { face: FONT, size: 14, color: "#1f2933", strokeWidth: big ? 0 : 3, strokeColor: "#ffffff" },
       scaling: { label: { drawThreshold: 6 } }
     },
     edges: {
-      arrows: { to: { enabled: true, scaleFactor: 0.45 } }, smooth: false, width: 1,
+      arrows: { to: { enabled: !big, scaleFactor: 0.45 } }, smooth: false, width: 1,
       selectionWidth: 1.5, hoverWidth: 1,
       color: { color: "#aab4be", highlight: "#2f3b45", hover: "#5b6770", inherit: false },
       font: { face: FONT, size: 10, color: "#52606d", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
@@ -94,20 +98,34 @@
   };
   var network = new vis.Network($("kg-graph"), { nodes: nodes, edges: edges }, options);
   window.network = network;
-  network.once("afterDrawing", function () {
-    window.kgReady = performance.now();
-    document.documentElement.setAttribute("data-kg-ready", "1");
-    if (D.focus >= 0) focusNode(D.focus, false);
-  });
 
-  /* when zoomed out too far for vis-network's labels, the busiest entities keep theirs */
-  var HUB_LABEL_PX = 13, HUBS = N.map(function (n, i) { return i; })
-    .sort(function (a, b) { return (N[b].m + N[b].d) - (N[a].m + N[a].d) || a - b; })
-    .slice(0, 40);
+  /* zoomed out past vis-network's label threshold (14 px × scale < 6 px), nodes grow to stay
+     visible (at most GROW times, so neighbours never overlap) and the busiest entities that
+     fit without overlapping keep a label of LABEL_PX on the screen */
+  var LABEL_PX = 13, MIN_NODE_PX = 7, GROW = 3.5, MAX_LABELS = 160, moving = false, grown = 1;
+  var ORDER = N.map(function (n, i) { return i; })
+    .sort(function (a, b) { return (N[b].m + N[b].d) - (N[a].m + N[a].d) || a - b; });
+  function regrow() {
+    var f = Math.min(GROW, Math.max(1, MIN_NODE_PX / (14 * network.getScale())));
+    if (Math.abs(f - grown) < 0.05 * grown) return;
+    grown = f;
+    nodes.update(N.map(function (n, i) { return { id: i, size: n.s * f }; }));
+  }
+  var settle = null;
+  function moved() {
+    moving = true;
+    if (settle) clearTimeout(settle);
+    settle = setTimeout(function () { moving = false; regrow(); network.redraw(); }, 180);
+  }
+  network.on("zoom", moved);
+  network.on("dragStart", function () { moving = true; });
+  network.on("dragEnd", moved);
   network.on("afterDrawing", function (ctx) {
     var scale = network.getScale();
-    if (14 * scale >= 6) return;
-    var pos = network.getPositions(HUBS), px = HUB_LABEL_PX / scale, placed = [];
+    if (14 * scale >= 6 || (moving && big)) return;
+    var px = LABEL_PX / scale, placed = 0, cell = 120 / scale, grid = {};
+    var view = network.getViewPosition(), c = $("kg-graph").getBoundingClientRect();
+    var hw = c.width / 2 / scale, hh = c.height / 2 / scale;
     ctx.save();
     ctx.font = px + "px " + FONT;
     ctx.textAlign = "center";
@@ -115,16 +133,46 @@
     ctx.lineWidth = 3 / scale;
     ctx.strokeStyle = "rgba(255,255,255,0.9)";
     ctx.fillStyle = "#1f2933";
-    HUBS.forEach(function (i) {
-      if (!visible[i] || !pos[i]) return;
-      var w = ctx.measureText(N[i].l).width, x = pos[i].x, y = pos[i].y + N[i].s + 3 / scale;
-      var box = [x - w / 2, y, x + w / 2, y + px * 1.2];
-      if (placed.some(function (b) { return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]; })) return;
-      placed.push(box);
+    function free(box) {  /* box against the boxes already drawn in its grid cells */
+      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
+        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
+          var list = grid[gx + "," + gy] || [];
+          for (var k = 0; k < list.length; k++) {
+            var b = list[k];
+            if (box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]) return false;
+          }
+        }
+      }
+      return true;
+    }
+    function take(box) {
+      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
+        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
+          (grid[gx + "," + gy] = grid[gx + "," + gy] || []).push(box);
+        }
+      }
+    }
+    for (var k = 0; k < ORDER.length && placed < MAX_LABELS && k < 4000; k++) {
+      var i = ORDER[k];
+      if (!visible[i]) continue;
+      var p = network.body.nodes[i];
+      if (!p || Math.abs(p.x - view.x) > hw || Math.abs(p.y - view.y) > hh) continue;
+      var w = ctx.measureText(N[i].l).width, x = p.x, y = p.y + N[i].s * grown + 2 / scale;
+      var box = [x - w / 2 - 2 / scale, y, x + w / 2 + 2 / scale, y + px * 1.15];
+      if (!free(box)) continue;
+      take(box);
+      placed++;
       ctx.strokeText(N[i].l, x, y);
       ctx.fillText(N[i].l, x, y);
-    });
+    }
     ctx.restore();
+    window.kgLabels = placed;
+  });
+  network.once("afterDrawing", function () {
+    regrow();
+    window.kgReady = performance.now();
+    document.documentElement.setAttribute("data-kg-ready", "1");
+    if (D.focus >= 0) focusNode(D.focus, false);
   });
 
   /* side panel --------------------------------------------------------------------------- */
@@ -326,16 +374,21 @@
         var n = N[h[3]], li = el("li", k === 0 ? "kg-active" : null);
         add(li, swatch(colour(n), T[n.t].shape), el("span", null, n.l));
         if (h[4] > 0) add(li, el("span", "kg-alias", "别名 " + n.a[h[4] - 1]));
-        li.addEventListener("click", function () { focusNode(h[3], true); });
+        li.addEventListener("click", function () { pick(h[3]); });
         add(list, li);
       });
       if (input.value && !current.length) add(list, el("li", "kg-muted", "没有找到"));
+    }
+    function pick(i) {  /* the list closes once a result is chosen */
+      focusNode(i, true);
+      current = [];
+      list.replaceChildren();
     }
     input.addEventListener("input", render);
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter") {
         if (!current.length) render();
-        if (current.length) focusNode(current[0][3], true);
+        if (current.length) pick(current[0][3]);
       } else if (ev.key === "Escape") {
         input.value = ""; render();
       }
