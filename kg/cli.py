@@ -236,7 +236,9 @@ def cmd_view(args: argparse.Namespace) -> int:
     types = args.types.split(",") if args.types else None
     shown = write_html(graph, args.output, types=types, focus=args.focus,
                        district=args.district, max_nodes=args.max_nodes)
-    print(f"wrote {args.output} ({len(shown.keep)} of {shown.total} entities)")
+    folded = f", {len(shown.keep) - shown.shown} more folded into {len(shown.folded)} " \
+        "districts" if shown.folded else ""
+    print(f"wrote {args.output} ({shown.shown} of {shown.total} entities{folded})")
     if shown.notice:
         print(shown.notice, file=sys.stderr)
     return 0

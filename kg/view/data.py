@@ -59,6 +59,7 @@ class Entity:
     code: str = ""
     mentions: int = 0
     mentioned: bool = False  # False for gazetteer-only ancestors
+    in_text: bool = False  # kg:mentionedIn: named in an article's own text (not only its asides)
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -173,6 +174,7 @@ def read_graph(source: Graph | Any) -> ViewData:
         for subject in graph.subjects(predicate, None):
             if (entity := entities.get(str(subject))) is not None:
                 entity.mentioned = True
+                entity.in_text = entity.in_text or predicate == KG.mentionedIn
     for entity in entities.values():
         entity.label = entity.label or entity.iri.rsplit("/", 1)[-1]
         entity.aliases = sorted(set(entity.aliases) - {entity.label})

@@ -62,11 +62,15 @@
     if (n.a) tip += "\n别名：" + n.a.join("、");
     if (n.p) tip += "\n" + (n.t === 0 ? "上级：" : "所在：") + chainText(n.p);
     tip += "\n提及 " + n.m + " 次 · 关系 " + n.d + " 条";
-    return {
-      id: i, label: n.l, x: n.x, y: n.y, size: n.s, shape: t.shape, title: tip,
+    if (n.k) tip += "\n折叠了 " + n.k + " 个实体：点击展开";
+    var node = {
+      id: i, label: n.k ? n.l + " +" + n.k : n.l, x: n.x, y: n.y, size: n.s, shape: t.shape,
+      title: tip, hidden: n.h !== undefined,
       color: { background: c, border: "#33415c", highlight: { background: c, border: "#111" },
                hover: { background: c, border: "#111" } }
     };
+    if (n.k) { node.borderWidth = 2; node.color.border = "#d4a017"; }  /* folded: gold ring */
+    return node;
   });
   var visEdges = E.map(function (e, k) {
     var edge = { id: k, from: e[0], to: e[1],
@@ -267,7 +271,22 @@
 
   /* filters ------------------------------------------------------------------------------ */
   var typeOn = T.map(function () { return true; }), district = -1;
-  var visible = N.map(function () { return true; });
+  var visible = N.map(function (n) { return n.h === undefined; });
+  /* folded[i]: entity i is folded into a district not opened yet (kg/view/select.py) */
+  var folded = N.map(function (n) { return n.h !== undefined; });
+  var foldedInto = N.map(function () { return []; });
+  N.forEach(function (n, i) { if (n.h !== undefined) foldedInto[n.h].push(i); });
+  function unfold(d) {  /* open a folded district: its entities are drawn from now on */
+    if (!N[d].k) return false;
+    foldedInto[d].forEach(function (i) { folded[i] = false; });
+    var c = colour(N[d]);
+    nodes.update([{ id: d, label: N[d].l, borderWidth: 1,
+                    color: { background: c, border: "#33415c", highlight: { background: c, border: "#111" },
+                             hover: { background: c, border: "#111" } } }]);
+    delete N[d].k;
+    applyFilters(false);
+    return true;
+  }
   function members(d) {
     var inside = {}, queue = [d];
     inside[d] = true;
@@ -283,14 +302,14 @@
   function applyFilters(fit) {
     var within = district >= 0 ? members(district) : null, changes = [], shown = [];
     N.forEach(function (n, i) {
-      var v = typeOn[n.t] && (!within || !!within[i]);
+      var v = typeOn[n.t] && (!within || !!within[i]) && !folded[i];
       if (v !== visible[i]) { visible[i] = v; changes.push({ id: i, hidden: !v }); }
       if (v) shown.push(i);
     });
     if (changes.length) nodes.update(changes);
     var shownEdges = E.filter(function (e) { return visible[e[0]] && visible[e[1]]; }).length;
     $("kg-count").textContent = "显示 " + shown.length + " / " + N.length + " 个实体 · " +
-      shownEdges + " 条关系" + (D.total > N.length ? "（图中共 " + D.total + " 个）" : "");
+      shownEdges + " 条关系" + (D.total > shown.length ? "（图中共 " + D.total + " 个）" : "");
     if (fit && shown.length) {
       network.fit(shown.length === N.length ? { animation: false } : { nodes: shown, animation: false });
     }
@@ -301,8 +320,17 @@
       var box = el("input");
       box.type = "checkbox"; box.checked = true; box.value = t.key;
       box.addEventListener("change", function () { typeOn[k] = box.checked; applyFilters(false); });
-      add(legend, add(el("label"), box, swatch(t.color, t.shape), t.label + " " + t.key,
-                      el("span", "kg-muted", "（" + t.count + "）")));
+      /* t.parts: [named in the text, only in lists of other articles, gazetteer ancestors] */
+      var p = t.parts || [t.count, 0, 0], why = [];
+      if (p[1] || p[2]) {
+        why.push("正文 " + p[0]);
+        if (p[1]) why.push("仅列表 " + p[1]);
+        if (p[2]) why.push("上级 " + p[2]);
+      }
+      var count = el("span", "kg-muted", "（" + t.count + (why.length ? "：" + why.join(" · ") : "") + "）");
+      count.title = "正文：文章正文提及（entities-per-type 查询的计数）；仅列表：只出现在相关新闻列表中" +
+        "（kg:listedIn，与正文合计即 kg build 的计数）；上级：只来自行政区划表的上级区域";
+      add(legend, add(el("label"), box, swatch(t.color, t.shape), t.label + " " + t.key, count));
     });
     if (N.some(function (n) { return n.g; })) {
       add(legend, add(el("div", "kg-static"), swatch(D.gazetteerColor, T[0].shape),
@@ -359,6 +387,7 @@
     return hits.slice(0, 30);
   }
   function focusNode(i, animate) {
+    if (folded[i]) unfold(N[i].h);
     if (!visible[i]) resetFilters();
     network.selectNodes([i]);
     network.focus(i, { scale: Math.max(network.getScale(), 1.1), locked: false,
@@ -396,7 +425,7 @@
   }
 
   network.on("click", function (p) {
-    if (p.nodes.length) showNode(p.nodes[0]);
+    if (p.nodes.length) { unfold(p.nodes[0]); showNode(p.nodes[0]); }
     else if (p.edges.length) showEdge(p.edges[0]);
   });
 
