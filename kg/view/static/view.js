@@ -56,6 +56,19 @@
   });
 
   /* the network -------------------------------------------------------------------------- */
+  /* the scale vis-network's first fit will choose (the layout's extent in the canvas), so
+     nodes are created at the size they are drawn with, not resized after the first frame */
+  var LABEL_PX = 13, MIN_NODE_PX = 7, GROW = 3.5, MAX_LABELS = 160, moving = false;
+  function growth(scale) { return Math.min(GROW, Math.max(1, MIN_NODE_PX / (14 * scale))); }
+  var grown = (function () {
+    if (!N.length) return 1;
+    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    N.forEach(function (n) {
+      x0 = Math.min(x0, n.x); x1 = Math.max(x1, n.x); y0 = Math.min(y0, n.y); y1 = Math.max(y1, n.y);
+    });
+    var box = $("kg-graph").getBoundingClientRect();
+    return growth(Math.min(box.width / Math.max(1, x1 - x0 + 100), box.height / Math.max(1, y1 - y0 + 100)));
+  })();
   var visNodes = N.map(function (n, i) {
     var c = colour(n), t = T[n.t];
     var tip = t.label + "：" + n.l;
@@ -64,7 +77,7 @@
     tip += "\n提及 " + n.m + " 次 · 关系 " + n.d + " 条";
     if (n.k) tip += "\n折叠了 " + n.k + " 个实体：点击展开";
     var node = {
-      id: i, label: n.k ? n.l + " +" + n.k : n.l, x: n.x, y: n.y, size: n.s, shape: t.shape,
+      id: i, label: n.k ? n.l + " +" + n.k : n.l, x: n.x, y: n.y, size: n.s * grown, shape: t.shape,
       title: tip, hidden: n.h !== undefined,
       color: { background: c, border: "#33415c", highlight: { background: c, border: "#111" },
                hover: { background: c, border: "#111" } }
@@ -106,12 +119,11 @@
   /* zoomed out past vis-network's label threshold (14 px × scale < 6 px), nodes grow to stay
      visible (at most GROW times, so neighbours never overlap) and the busiest entities that
      fit without overlapping keep a label of LABEL_PX on the screen */
-  var LABEL_PX = 13, MIN_NODE_PX = 7, GROW = 3.5, MAX_LABELS = 160, moving = false, grown = 1;
   var ORDER = N.map(function (n, i) { return i; })
     .sort(function (a, b) { return (N[b].m + N[b].d) - (N[a].m + N[a].d) || a - b; });
   function regrow() {
-    var f = Math.min(GROW, Math.max(1, MIN_NODE_PX / (14 * network.getScale())));
-    if (Math.abs(f - grown) < 0.05 * grown) return;
+    var f = growth(network.getScale());
+    if (Math.abs(f - grown) < 0.1 * grown) return;
     grown = f;
     nodes.update(N.map(function (n, i) { return { id: i, size: n.s * f }; }));
   }
