@@ -4,8 +4,10 @@
 and ``kg view`` use it) and ``show(graph)`` displays it in a Jupyter notebook. Options:
 ``types`` (entity types to keep), ``district`` (a district name: it and everything under it),
 ``focus`` (a name or alias the view opens on), ``max_nodes`` (budget, default 5,000; above it
-the view keeps the entities with most relations and mentions, or those nearest the focus,
-and says so on the page) and ``title``.
+the agencies, facilities and programs of the busiest districts are folded into their
+district, which opens on click; with a focus, or with more districts than the budget, the
+view keeps the entities nearest the focus or with most relations and mentions; the page
+says which) and ``title``. The graph is an rdflib ``Graph`` or a ``pyoxigraph.Store``.
 """
 
 from __future__ import annotations
