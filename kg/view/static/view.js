@@ -119,6 +119,7 @@
   /* zoomed out past vis-network's label threshold (14 px × scale < 6 px), nodes grow to stay
      visible (at most GROW times, so neighbours never overlap) and the busiest entities that
      fit without overlapping keep a label of LABEL_PX on the screen */
+  var WIDTH = [];
   var ORDER = N.map(function (n, i) { return i; })
     .sort(function (a, b) { return (N[b].m + N[b].d) - (N[a].m + N[a].d) || a - b; });
   function regrow() {
@@ -173,7 +174,12 @@
       if (!visible[i]) continue;
       var p = network.body.nodes[i];
       if (!p || Math.abs(p.x - view.x) > hw || Math.abs(p.y - view.y) > hh) continue;
-      var w = ctx.measureText(N[i].l).width, x = p.x, y = p.y + N[i].s * grown + 2 / scale;
+      if (WIDTH[i] === undefined) {  /* measured once, at 100 px; text width scales with the font */
+        ctx.font = "100px " + FONT;
+        WIDTH[i] = ctx.measureText(N[i].l).width;
+        ctx.font = px + "px " + FONT;
+      }
+      var w = WIDTH[i] * px / 100, x = p.x, y = p.y + N[i].s * grown + 2 / scale;
       var box = [x - w / 2 - 2 / scale, y, x + w / 2 + 2 / scale, y + px * 1.15];
       if (!free(box)) continue;
       take(box);
