@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean browser-deps
+.PHONY: demo test lint bench clean browser-deps docs
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -49,6 +49,11 @@ lint: $(DEVSTAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py
+
+# the notebook executed, with its charts, as docs/explore.html (committed)
+docs: $(DEVSTAMP)
+	$(BIN)/jupyter nbconvert --to html --execute notebooks/explore.ipynb \
+	  --ExecutePreprocessor.timeout=600 --output-dir docs --output explore
 
 clean:
 	rm -rf build .pytest_cache

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_view.py                 # 1,500 and 5,000 entities
     .venv/bin/python benchmarks/bench_view.py --sizes 300 1500 5000 12000 --runs 5
+    .venv/bin/python benchmarks/bench_view.py --sizes 5000 --screenshots docs   # first frames
 
 The synthetic graph has what ``kg build`` makes: a district tree (province → cities →
 counties → townships → villages, kg:partOf), agencies with kg:jurisdiction and
@@ -9,8 +10,11 @@ kg:subOrganizationOf, facilities kg:locatedIn a district and kg:operatedBy an ag
 kg:runBy an agency and kg:coversArea a district, documents, sentences, mentions and reified
 statements with evidence. "Load to still" is the time from navigation start to the first
 frame the network draws (the page sets ``window.kgReady`` then); physics is off, so the
-picture does not move after it, and the script checks that it does not. Every request that
-is not file:// is aborted and counted. Needs Debian's chromium and the playwright package.
+picture does not move after it, and the script checks that it does not. "fps" is frames
+drawn per second while the mouse drags the canvas and then while the wheel zooms it (what a
+user feels), counted from vis-network's afterDrawing events; "scale" and "labels" are the
+zoom and the number of labels drawn at the first frame. Every request that is not file://
+is aborted and counted. Needs Debian's chromium and the playwright package.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ from pathlib import Path
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 from kg.graph.vocab import ID, KG  # noqa: E402
 from kg.view import write_html  # noqa: E402
@@ -140,7 +145,33 @@ def synthetic_graph(entities: int, seed: int = 1) -> Graph:
     return g
 
 
-def measure(page_path: Path, runs: int) -> dict[str, object]:
+def _fps(page) -> tuple[float, float]:  # noqa: ANN001
+    """Frames per second while dragging the canvas, then while zooming it with the wheel."""
+    page.evaluate("""() => { window.kgFrames = 0;
+        network.on('afterDrawing', () => { window.kgFrames += 1; }); }""")
+    box = page.locator("#kg-graph").bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    out = []
+    for gesture in ("drag", "zoom"):
+        page.evaluate("() => { window.kgFrames = 0; }")
+        start = time.perf_counter()
+        if gesture == "drag":
+            page.mouse.move(x, y)
+            page.mouse.down()
+            for k in range(60):
+                page.mouse.move(x + 4 * k, y + 2 * k)
+            page.mouse.up()
+        else:
+            page.mouse.move(x, y)
+            for k in range(30):
+                page.mouse.wheel(0, -60 if k < 15 else 60)
+        page.wait_for_timeout(50)
+        seconds = time.perf_counter() - start
+        out.append(page.evaluate("() => window.kgFrames") / seconds)
+    return out[0], out[1]
+
+
+def measure(page_path: Path, runs: int, shots: Path | None = None) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
     results: list[float] = []
@@ -148,6 +179,9 @@ def measure(page_path: Path, runs: int) -> dict[str, object]:
     blocked: list[str] = []
     errors: list[str] = []
     still = True
+    first: list[list[float]] = []
+    fps: list[tuple[float, float]] = []
+    shot_taken = False
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for _ in range(runs):
@@ -171,10 +205,16 @@ def measure(page_path: Path, runs: int) -> dict[str, object]:
             page.wait_for_timeout(500)
             after = page.evaluate("() => JSON.stringify(network.getPositions())")
             still = still and before == after
+            first.append(page.evaluate("() => [network.getScale(), window.kgLabels || 0]"))
+            if shots is not None and not shot_taken:
+                page.screenshot(path=str(shots))
+                shot_taken = True
+            fps.append(_fps(page))
             page.close()
         browser.close()
     return {"median": statistics.median(results), "runs": results, "wall": statistics.median(walls),
-            "blocked": blocked, "errors": errors, "still": still}
+            "blocked": blocked, "errors": errors, "still": still, "first": first[0],
+            "drag": statistics.median(f[0] for f in fps), "zoom": statistics.median(f[1] for f in fps)}
 
 
 def main() -> int:
@@ -182,23 +222,35 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1500, 5000])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--max-nodes", type=int, default=5000)
+    parser.add_argument("--screenshots", metavar="DIR", type=Path,
+                        help="write the first frame of each page as DIR/view-SIZE.png, and of "
+                             "the seed graph as DIR/view-seed.png")
     args = parser.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: apt-get install chromium fonts-wqy-microhei", file=sys.stderr)
         return 1
-    print("| entities | triples | shown | HTML MB | Python render s | load-to-still s (median) | runs | still | requests |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| entities | triples | drawn | HTML MB | Python render s | load-to-still s (median) | runs "
+          "| still | first-frame scale | labels | drag fps | zoom fps | requests |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    graphs: list[tuple[str, Graph]] = [(f"{size:,}", synthetic_graph(size)) for size in args.sizes]
+    if args.screenshots:
+        from kg.corpus import build
+
+        graphs.insert(0, ("seed", build(sorted((ROOT / "seeds").glob("*.txt")))))
     with tempfile.TemporaryDirectory() as tmp:
-        for size in args.sizes:
-            graph = synthetic_graph(size)
-            path = Path(tmp) / f"view-{size}.html"
+        for name, graph in graphs:
+            key = name.replace(",", "")
+            path = Path(tmp) / f"view-{key}.html"
             t0 = time.perf_counter()
             shown = write_html(graph, path, max_nodes=args.max_nodes)
             render = time.perf_counter() - t0
-            r = measure(path, args.runs)
+            shot = args.screenshots / f"view-{key}.png" if args.screenshots else None
+            r = measure(path, args.runs, shot)
             runs = ", ".join(f"{x:.2f}" for x in r["runs"])  # type: ignore[union-attr]
-            print(f"| {size:,} | {len(graph):,} | {len(shown.keep):,} | {path.stat().st_size / 1e6:.2f} | "
+            scale, labels = r["first"]  # type: ignore[misc]
+            print(f"| {name} | {len(graph):,} | {shown.shown:,} | {path.stat().st_size / 1e6:.2f} | "
                   f"{render:.2f} | **{r['median']:.2f}** | {runs} | {'yes' if r['still'] else 'NO'} | "
+                  f"{scale:.3f} | {labels} | {r['drag']:.1f} | {r['zoom']:.1f} | "
                   f"{len(r['blocked'])} |", flush=True)  # type: ignore[arg-type]
             if r["errors"]:
                 print(f"page errors: {r['errors']}", file=sys.stderr)

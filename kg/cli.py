@@ -166,13 +166,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
-    from kg.graph.formats import load_graph
+    from kg.sparql.large import open_graph, query_output
     from kg.sparql.named import parse_assignments
-    from kg.sparql.query import format_result, run_query
 
     params = parse_assignments(args.param)
-    graph = load_graph(Path(args.graph))
-    print(format_result(run_query(graph, args.query, params), args.format))
+    # a store folder or a large file is queried with pyoxigraph (kg/sparql/large.py)
+    print(query_output(open_graph(Path(args.graph)), args.query, args.format, params))
     return 0
 
 
@@ -251,32 +250,50 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from kg.graph.formats import load_graph
-    from kg.graph.validate import validation_report
+    from rdflib import Graph
 
-    conforms, text = validation_report(load_graph(Path(args.graph)))
+    from kg.graph.validate import validation_report
+    from kg.sparql.large import open_graph, validate_in_batches
+
+    graph = open_graph(Path(args.graph))
+    conforms, text = (validation_report(graph) if isinstance(graph, Graph)
+                      else validate_in_batches(graph))
     print(text)
     return 0 if conforms else EXIT_ERROR
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kg.graph.formats import load_graph, write_graph
+    from rdflib import Graph
 
-    graph = load_graph(Path(args.graph))
-    write_graph(graph, args.output, args.format)
-    print(f"wrote {args.output} ({len(graph)} triples, {args.format})")
+    from kg.graph.exports import NETWORK_FORMATS, write_network
+    from kg.graph.formats import write_graph
+    from kg.sparql.large import export_store, open_graph
+
+    graph = open_graph(Path(args.graph))
+    if args.format in NETWORK_FORMATS:
+        written = write_network(graph, args.output, args.format)
+        print(f"wrote {', '.join(map(str, written))} (entity graph, {args.format})")
+        return 0
+    if isinstance(graph, Graph):
+        write_graph(graph, args.output, args.format)
+        count = len(graph)
+    else:
+        count = export_store(graph, args.output, args.format)
+    print(f"wrote {args.output} ({count} triples, {args.format})")
     return 0
 
 
 def cmd_view(args: argparse.Namespace) -> int:
-    from kg.graph.formats import load_graph
+    from kg.sparql.large import open_graph
     from kg.view import write_html
 
-    graph = load_graph(Path(args.graph))
+    graph = open_graph(Path(args.graph))
     types = args.types.split(",") if args.types else None
     shown = write_html(graph, args.output, types=types, focus=args.focus,
                        district=args.district, max_nodes=args.max_nodes)
-    print(f"wrote {args.output} ({len(shown.keep)} of {shown.total} entities)")
+    folded = f", {len(shown.keep) - shown.shown} more folded into {len(shown.folded)} " \
+        "districts" if shown.folded else ""
+    print(f"wrote {args.output} ({shown.shown} of {shown.total} entities{folded})")
     if shown.notice:
         print(shown.notice, file=sys.stderr)
     return 0
@@ -296,7 +313,7 @@ COMMANDS: dict[str, tuple[Handler, str, str]] = {
               "kg build seeds/ --out build/"),
     "extract": (cmd_extract, "print the entities of each article as JSON lines",
                 "kg extract seeds/*.txt > predictions.jsonl"),
-    "query": (cmd_query, "run a SPARQL query over a graph file",
+    "query": (cmd_query, "run a SPARQL query over a graph file or store",
               "kg query build/graph.ttl 'SELECT ?s WHERE { ?s a kg:Agency }' --format csv"),
     "normalize": (cmd_normalize, "print the normalized text of one article",
                   "kg normalize seeds/001_8559640708291db9.txt --show-removed"),
@@ -309,7 +326,7 @@ COMMANDS: dict[str, tuple[Handler, str, str]] = {
               "--out kg/data/model/recognizer.json"),
     "validate": (cmd_validate, "check a graph against the SHACL shapes",
                  "kg validate build/graph.ttl"),
-    "export": (cmd_export, "write a graph in another RDF format",
+    "export": (cmd_export, "write a graph in another RDF format, GraphML, GEXF or CSV",
                "kg export build/graph.ttl --format json-ld -o build/graph.jsonld"),
     "view": (cmd_view, "draw a graph as an interactive HTML page",
              "kg view build/graph.ttl -o build/view.html"),
@@ -397,7 +414,8 @@ def parser() -> argparse.ArgumentParser:
              f"{AUTO_VALIDATE_TRIPLES:,} triples; pySHACL takes about 40 µs per triple")
     made["build"].add_argument("--store", metavar="DIR",
                                help="also write the graph into an on-disk store for `kg serve`")
-    made["query"].add_argument("graph", help="graph file (Turtle, N-Triples, JSON-LD, TriG)")
+    made["query"].add_argument("graph", help="graph file (Turtle, N-Triples, JSON-LD, TriG) "
+                               "or store folder (kg build --store)")
     made["query"].add_argument("query", help="SPARQL text, a .rq file, or a named query")
     made["query"].add_argument("--format", choices=("table", "csv", "json"), default="table")
     made["query"].add_argument("--param", action="append", metavar="NAME=VALUE",
@@ -431,12 +449,14 @@ def parser() -> argparse.ArgumentParser:
             "--texts", nargs="+", metavar="DIR",
             help="folders holding the articles (default: beside each gold folder: in it, its "
                  "parent, or a sibling texts/)")
-    made["validate"].add_argument("graph")
-    made["export"].add_argument("graph")
-    made["export"].add_argument("--format", choices=("turtle", "nt", "json-ld", "trig"),
-                                default="turtle")
+    for name in ("validate", "export", "view"):
+        made[name].add_argument("graph", help="graph file or store folder (kg build --store)")
+    made["export"].add_argument(
+        "--format", choices=("turtle", "nt", "json-ld", "trig", "graphml", "gexf", "csv"),
+        default="turtle", help="an RDF format, or the entity graph for Gephi/Cytoscape/networkx "
+        "(graphml, gexf) or pandas/Excel (csv: X.csv writes X.entities.csv and X.relations.csv, "
+        "DIR/ writes DIR/entities.csv and DIR/relations.csv)")
     made["export"].add_argument("-o", "--output", required=True, metavar="FILE")
-    made["view"].add_argument("graph")
     made["view"].add_argument("-o", "--output", required=True, metavar="FILE")
     made["view"].add_argument("--focus", metavar="NAME", help="open the view on this name or alias")
     made["view"].add_argument("--types", metavar="TYPES",

@@ -75,3 +75,20 @@ def test_to_networkx(seed_graph: Graph) -> None:
     assert abs(sum(ranks.values()) - 1) < 1e-6
     communities = nx.community.greedy_modularity_communities(g.to_undirected())
     assert sum(len(c) for c in communities) == g.number_of_nodes()
+
+
+def test_the_rendered_notebook_holds_its_charts() -> None:
+    """docs/explore.html is `make docs`'s executed copy of notebooks/explore.ipynb: its
+    matplotlib charts are PNG images in the page, and the notebook's cells are all in it."""
+    import json
+    import re
+
+    page = (ROOT / "docs" / "explore.html").read_text(encoding="utf-8")
+    pictures = re.findall(r'<img [^>]*src="data:image/png;base64,', page)
+    assert len(pictures) >= 2
+    notebook = json.loads((ROOT / "notebooks" / "explore.ipynb").read_text(encoding="utf-8"))
+    headings = [line.lstrip("# ").strip() for cell in notebook["cells"]
+                if cell["cell_type"] == "markdown"
+                for line in "".join(cell["source"]).splitlines() if line.startswith("#")]
+    assert headings and all(h in page for h in headings), "docs/explore.html is out of date"
+    assert "Traceback" not in page

@@ -24,8 +24,10 @@ Row = dict[str, Any]
 
 
 def select(graph: Graph | pyoxigraph.Store, query: str,
-           params: dict[str, str] | None = None) -> list[Row]:
-    """Run SPARQL and return the rows as dicts of plain Python values.
+           params: dict[str, str] | None = None, *, frame: bool = False) -> Any:
+    """Run SPARQL and return the rows as dicts of plain Python values (with
+    ``frame=True``: a pandas ``DataFrame`` of the same values, one column per variable,
+    in the query's order; needs pandas, ``pip install 'kg[analysis]'``).
 
     ``query`` is SPARQL text (the kg prefixes are declared for you), a path to a ``.rq``
     file, or the name of a query in ``queries/`` such as ``"facilities-in-district"``.
@@ -34,21 +36,41 @@ def select(graph: Graph | pyoxigraph.Store, query: str,
     An ``ASK`` gives ``[{"ask": True}]`` and a ``CONSTRUCT``/``DESCRIBE`` one row per
     triple with keys ``subject``, ``predicate``, ``object``. ``params`` bind the parameters
     a named query declares (``{"district": "钱塘区"}``; see ``kg query --help``). Raises
-    :class:`kg.errors.QueryError` for a bad query.
+    :class:`kg.errors.QueryError` for a bad query, :class:`kg.errors.KgError` for
+    ``frame=True`` without pandas.
     """
+    if frame:
+        try:
+            import pandas
+        except ImportError as exc:
+            from kg.errors import KgError
+
+            raise KgError("kg.select(..., frame=True) needs pandas: "
+                          "pip install pandas (or kg[analysis])") from exc
+    names, rows = _select(graph, query, params)
+    if frame:
+        return pandas.DataFrame.from_records(rows, columns=names)
+    return rows
+
+
+TRIPLE_COLUMNS = ["subject", "predicate", "object"]
+
+
+def _select(graph: Graph | pyoxigraph.Store, query: str,
+            params: dict[str, str] | None = None) -> tuple[list[str], list[Row]]:
     from kg.sparql.query import query_text, run_query
 
     if not hasattr(graph, "triples"):  # a pyoxigraph Store
         return _select_store(graph, query_text(query, params))
     result = run_query(cast("Graph", graph), query, params)
     if result.type == "ASK":
-        return [{"ask": bool(result.askAnswer)}]
+        return ["ask"], [{"ask": bool(result.askAnswer)}]
     if result.type in ("CONSTRUCT", "DESCRIBE"):
-        return [{"subject": _py(s), "predicate": _py(p), "object": _py(o)}
-                for s, p, o in cast("Graph", result.graph)]
+        return TRIPLE_COLUMNS, [{"subject": _py(s), "predicate": _py(p), "object": _py(o)}
+                                for s, p, o in cast("Graph", result.graph)]
     names = [str(v) for v in result.vars or []]
-    return [{name: _py(value) for name, value in zip(names, row, strict=True)}
-            for row in cast("Iterable[ResultRow]", result)]
+    return names, [{name: _py(value) for name, value in zip(names, row, strict=True)}
+                   for row in cast("Iterable[ResultRow]", result)]
 
 
 def _py(term: Any) -> Any:
@@ -64,7 +86,7 @@ def _py(term: Any) -> Any:
     return str(term)
 
 
-def _select_store(store: pyoxigraph.Store, text: str) -> list[Row]:
+def _select_store(store: pyoxigraph.Store, text: str) -> tuple[list[str], list[Row]]:
     import pyoxigraph
 
     from kg.errors import QueryError
@@ -72,12 +94,12 @@ def _select_store(store: pyoxigraph.Store, text: str) -> list[Row]:
     try:
         result = store.query(text, prefixes={p: str(ns) for p, ns in PREFIXES.items()})
         if isinstance(result, pyoxigraph.QueryBoolean):
-            return [{"ask": bool(result)}]
+            return ["ask"], [{"ask": bool(result)}]
         if isinstance(result, pyoxigraph.QueryTriples):
-            return [{"subject": _ox_py(t.subject), "predicate": _ox_py(t.predicate),
-                     "object": _ox_py(t.object)} for t in result]
+            return TRIPLE_COLUMNS, [{"subject": _ox_py(t.subject), "predicate": _ox_py(t.predicate),
+                                     "object": _ox_py(t.object)} for t in result]
         names = [v.value for v in result.variables]
-        return [{name: _ox_py(row[name]) for name in names} for row in result]
+        return names, [{name: _ox_py(row[name]) for name in names} for row in result]
     except (SyntaxError, OSError, RuntimeError) as exc:
         raise QueryError(f"bad query: {str(exc).splitlines()[0] if str(exc) else exc!r}") from exc
 

@@ -4,17 +4,22 @@
 and ``kg view`` use it) and ``show(graph)`` displays it in a Jupyter notebook. Options:
 ``types`` (entity types to keep), ``district`` (a district name: it and everything under it),
 ``focus`` (a name or alias the view opens on), ``max_nodes`` (budget, default 5,000; above it
-the view keeps the entities with most relations and mentions, or those nearest the focus,
-and says so on the page) and ``title``.
+the agencies, facilities and programs of the busiest districts are folded into their
+district, which opens on click; with a focus, or with more districts than the budget, the
+view keeps the entities nearest the focus or with most relations and mentions; the page
+says which) and ``title``. The graph is an rdflib ``Graph`` or a ``pyoxigraph.Store``.
 """
 
 from __future__ import annotations
 
 import html
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 from kg.files import atomic_write
 from kg.view.data import ViewData, read_graph
@@ -24,7 +29,7 @@ from kg.view.select import DEFAULT_MAX_NODES, Selection, ViewOptions, select
 __all__ = ["DEFAULT_MAX_NODES", "ViewOptions", "render_html", "show", "view_data", "write_html"]
 
 
-def view_data(graph: Graph, **options: Any) -> tuple[dict[str, Any], Selection]:
+def view_data(graph: "Graph | pyoxigraph.Store", **options: Any) -> tuple[dict[str, Any], Selection]:
     """The page's data (what goes into its JSON) and the selection it was made from."""
     opts = ViewOptions(**options)
     data: ViewData = read_graph(graph)
@@ -32,13 +37,13 @@ def view_data(graph: Graph, **options: Any) -> tuple[dict[str, Any], Selection]:
     return payload(data, selection, opts), selection
 
 
-def render_html(graph: Graph, *, height: str = "100vh", **options: Any) -> str:
+def render_html(graph: "Graph | pyoxigraph.Store", *, height: str = "100vh", **options: Any) -> str:
     page, _ = view_data(graph, **options)
     title = options.get("title") or ViewOptions.title
     return assemble(script_json(page), title, height)
 
 
-def write_html(graph: Graph, path: str | os.PathLike[str], **options: Any) -> Selection:
+def write_html(graph: "Graph | pyoxigraph.Store", path: str | os.PathLike[str], **options: Any) -> Selection:
     page, selection = view_data(graph, **options)
     title = options.get("title") or ViewOptions.title
     with atomic_write(path) as stream:
@@ -57,7 +62,7 @@ class _InlineFrame:
         return self.data
 
 
-def show(graph: Graph, *, height: int = 650, **options: Any) -> Any:
+def show(graph: "Graph | pyoxigraph.Store", *, height: int = 650, **options: Any) -> Any:
     """The view for a notebook cell: an iframe whose ``srcdoc`` is the whole page."""
     page = render_html(graph, height=f"{int(height)}px", **options)
     markup = (f'<div class="kg-view"><iframe srcdoc="{html.escape(page, quote=True)}" '

@@ -1,15 +1,19 @@
 """Read what the view shows from a kg graph: entities, relations and their evidence.
 
 Everything is read in a few passes over the triples (no SPARQL), so a graph of some
-hundred thousand triples is read in about a second.
+hundred thousand triples is read in about a second. The source is an rdflib ``Graph`` or a
+``pyoxigraph.Store`` (a store folder of ``kg build --store``, or a large file loaded by
+``kg.sparql.large.open_graph``), read through the same few triple-pattern calls.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
 
 from kg.graph.vocab import ENTITY_RELATIONS, KG
@@ -55,6 +59,7 @@ class Entity:
     code: str = ""
     mentions: int = 0
     mentioned: bool = False  # False for gazetteer-only ancestors
+    in_text: bool = False  # kg:mentionedIn: named in an article's own text (not only its asides)
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -83,7 +88,7 @@ def _text(value: object) -> str:
     return str(value) if isinstance(value, Literal) else ""
 
 
-def _zh_label(graph: Graph, term: URIRef) -> str:
+def _zh_label(graph: Any, term: URIRef) -> str:
     labels = [o for o in graph.objects(term, RDFS.label) if isinstance(o, Literal)]
     for label in labels:
         if label.language and label.language.startswith("zh"):
@@ -91,7 +96,60 @@ def _zh_label(graph: Graph, term: URIRef) -> str:
     return ""
 
 
-def read_graph(graph: Graph) -> ViewData:
+class StoreTriples:
+    """The rdflib ``Graph`` reading calls :func:`read_graph` makes (``subjects``,
+    ``objects``, ``subject_objects``, ``value``), answered by a pyoxigraph Store's default
+    graph with rdflib terms."""
+
+    def __init__(self, store: Any) -> None:
+        import pyoxigraph
+
+        self.store = store
+        self._ox = pyoxigraph
+        self._default = pyoxigraph.DefaultGraph()
+
+    def _to_ox(self, term: Any) -> Any:
+        if term is None:
+            return None
+        if isinstance(term, URIRef):
+            return self._ox.NamedNode(str(term))
+        if isinstance(term, BNode):
+            return self._ox.BlankNode(str(term))
+        if term.language:
+            return self._ox.Literal(str(term), language=term.language)
+        return self._ox.Literal(str(term), datatype=self._ox.NamedNode(str(term.datatype))
+                                if term.datatype else None)
+
+    def _to_rdflib(self, term: Any) -> Any:
+        if isinstance(term, self._ox.NamedNode):
+            return URIRef(term.value)
+        if isinstance(term, self._ox.BlankNode):
+            return BNode(term.value)
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+
+    def _quads(self, s: Any, p: Any, o: Any) -> Iterator[Any]:
+        return self.store.quads_for_pattern(self._to_ox(s), self._to_ox(p), self._to_ox(o),
+                                            self._default)
+
+    def subjects(self, predicate: Any = None, object: Any = None) -> Iterator[Any]:  # noqa: A002
+        return (self._to_rdflib(q.subject) for q in self._quads(None, predicate, object))
+
+    def objects(self, subject: Any = None, predicate: Any = None) -> Iterator[Any]:
+        return (self._to_rdflib(q.object) for q in self._quads(subject, predicate, None))
+
+    def subject_objects(self, predicate: Any = None) -> Iterator[tuple[Any, Any]]:
+        return ((self._to_rdflib(q.subject), self._to_rdflib(q.object))
+                for q in self._quads(None, predicate, None))
+
+    def value(self, subject: Any = None, predicate: Any = None) -> Any:
+        return next(self.objects(subject, predicate), None)
+
+
+def read_graph(source: Graph | Any) -> ViewData:
+    """The view's data of an rdflib Graph or a pyoxigraph Store."""
+    graph: Any = source if hasattr(source, "triples") else StoreTriples(source)
     entities: dict[str, Entity] = {}
     for kind in TYPES:
         for node in graph.subjects(RDF.type, KG[kind]):
@@ -116,6 +174,7 @@ def read_graph(graph: Graph) -> ViewData:
         for subject in graph.subjects(predicate, None):
             if (entity := entities.get(str(subject))) is not None:
                 entity.mentioned = True
+                entity.in_text = entity.in_text or predicate == KG.mentionedIn
     for entity in entities.values():
         entity.label = entity.label or entity.iri.rsplit("/", 1)[-1]
         entity.aliases = sorted(set(entity.aliases) - {entity.label})
@@ -152,7 +211,7 @@ def read_graph(graph: Graph) -> ViewData:
     return ViewData(entities, relations, sentences, documents, labels)
 
 
-def _relations(graph: Graph, entities: dict[str, Entity],
+def _relations(graph: Any, entities: dict[str, Entity],
                sentence_index: dict[str, int]) -> list[Relation]:
     found: dict[tuple[str, str, str], Relation] = {}
     for name in ENTITY_RELATIONS:

@@ -90,6 +90,7 @@ def payload(data: ViewData, selection: Selection, options: ViewOptions) -> dict[
         return [[sentences.setdefault(e.sentence, len(sentences)), e.text]
                 for e in items[:MAX_EVIDENCE]]
 
+    hidden = {m: d for d, members in selection.folded.items() for m in members}
     nodes = []
     for iri in keep:
         entity = data.entities[iri]
@@ -111,6 +112,10 @@ def payload(data: ViewData, selection: Selection, options: ViewOptions) -> dict[
         if entity.evidence:
             node["e"] = evidence(entity.evidence)
             node["ne"] = len(entity.evidence)
+        if iri in hidden:
+            node["h"] = index[hidden[iri]]  # folded into this district until it is opened
+        if iri in selection.folded:
+            node["k"] = len(selection.folded[iri])
         up = parents.get(iri) or area.get(iri)
         if up is not None:
             node["p"] = _chain(data, up, index, parents)
@@ -126,15 +131,22 @@ def payload(data: ViewData, selection: Selection, options: ViewOptions) -> dict[
     for old, new in sentences.items():
         page_sentences[new] = list(data.sentences[old])
     counts = [0] * len(TYPES)
+    # what each count holds, the three numbers kg reports elsewhere: entities named in an
+    # article's text (the entities-per-type query), named only in its lists of other
+    # articles (kg:listedIn; with the first, `kg build`'s summary), and districts present
+    # only as gazetteer ancestors of those
+    parts = [[0, 0, 0] for _ in TYPES]
     for node in nodes:
         counts[node["t"]] += 1
+        entity = data.entities[node["i"]]
+        parts[node["t"]][0 if entity.in_text else 1 if entity.mentioned else 2] += 1
     return {
         "title": options.title,
         "notice": selection.notice,
         "focus": index.get(selection.focus, -1) if selection.focus else -1,
         "total": selection.total,
         "types": [{"key": t, "label": TYPE_LABELS[t], "color": STYLE[t][0], "shape": STYLE[t][1],
-                   "count": counts[k]} for k, t in enumerate(TYPES)],
+                   "count": counts[k], "parts": parts[k]} for k, t in enumerate(TYPES)],
         "gazetteerColor": GAZETTEER_COLOUR,
         "rels": data.relation_labels,
         "areaRels": list(AREA_RELATIONS),

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict, deque
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kg.errors import InputError
 from kg.view.data import AREA_RELATIONS, TYPES, ViewData
 
 DEFAULT_MAX_NODES = 5000
+#: above the budget the page carries at most this many times the budget (the rest folded
+#: into districts is there, hidden, to expand on click); beyond that the quietest are dropped
+CARRY_FACTOR = 4
 
 
 @dataclass
@@ -27,6 +30,13 @@ class Selection:
     focus: str | None
     notice: str  # says what was left out, empty when nothing was
     total: int  # entities in the graph
+    #: district IRI → the entities folded into it (in ``keep``, hidden until it is clicked)
+    folded: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def shown(self) -> int:
+        """Entities drawn at the first frame (``keep`` less the folded ones)."""
+        return len(self.keep) - sum(len(v) for v in self.folded.values())
 
 
 def check_types(types: Collection[str] | None) -> set[str]:
@@ -96,6 +106,10 @@ def select(data: ViewData, options: ViewOptions) -> Selection:
     budget = max(1, options.max_nodes)
     if total <= budget:
         return Selection(sorted(pool), focus, "", len(data.entities))
+    if focus is None:
+        folded = fold_by_district(data, pool, budget)
+        if folded is not None:
+            return folded
     order = _ranked(data, pool, focus)
     keep = sorted(order[:budget])
     how = "离焦点最近的" if focus else "关联与提及最多的"
@@ -103,6 +117,58 @@ def select(data: ViewData, options: ViewOptions) -> Selection:
               f"（可用 --max-nodes、--types、--focus 调整）。"
               f" Showing {budget:,} of {total:,} entities ({'nearest the focus' if focus else 'top by degree and mentions'}).")
     return Selection(keep, focus, notice, len(data.entities))
+
+
+def home_districts(data: ViewData, pool: Collection[str]) -> dict[str, str]:
+    """The district each non-district entity of ``pool`` is in (its first kg:locatedIn,
+    kg:jurisdiction or kg:coversArea in ``pool``)."""
+    home: dict[str, str] = {}
+    for rel in data.relations:
+        if (rel.relation in AREA_RELATIONS and rel.relation != "partOf"
+                and rel.source in pool and rel.target in pool and rel.source not in home
+                and data.entities[rel.source].type != "District"
+                and data.entities[rel.target].type == "District"):
+            home[rel.source] = rel.target
+    return home
+
+
+def fold_by_district(data: ViewData, pool: set[str], budget: int) -> Selection | None:
+    """Above the budget: every district stays, and the agencies, facilities and programs of
+    the districts holding most of them are folded into their district (a node that expands
+    on click), biggest first, until at most ``budget`` entities are drawn. None when that
+    cannot reach the budget (more districts and unplaced entities than the budget)."""
+    home = home_districts(data, pool)
+    members: dict[str, list[str]] = defaultdict(list)
+    for iri in sorted(home):
+        members[home[iri]].append(iri)
+    fixed = len(pool) - len(home)  # districts and entities in no district: always drawn
+    if fixed > budget:
+        return None
+    carry = set(pool)
+    dropped = 0
+    if len(pool) > CARRY_FACTOR * budget:  # too many to carry: the quietest go first
+        order = _ranked(data, pool, None)
+        keep_first = set(order[:CARRY_FACTOR * budget]) | (pool - set(home))
+        carry = keep_first
+        dropped = len(pool) - len(carry)
+        for district in list(members):
+            members[district] = [m for m in members[district] if m in carry]
+    drawn = len(carry)
+    folded: dict[str, list[str]] = {}
+    for district in sorted(members, key=lambda d: (-len(members[d]), d)):
+        if drawn <= budget:
+            break
+        if members[district]:
+            folded[district] = members[district]
+            drawn -= len(members[district])
+    hidden = sum(len(v) for v in folded.values())
+    notice = (f"共 {len(pool):,} 个实体，超过上限 {budget:,}：{len(folded):,} 个区域中的 "
+              f"{hidden:,} 个机构、设施和项目折叠在所在区域里（点击带“+”的区域展开）"
+              + (f"，另有 {dropped:,} 个关联最少的未载入" if dropped else "") +
+              f"。 {hidden:,} of {len(pool):,} entities are folded into {len(folded):,} "
+              "districts: click a district marked + to open it"
+              + (f"; {dropped:,} of the quietest are left out" if dropped else "") + ".")
+    return Selection(sorted(carry), None, notice, len(data.entities), folded)
 
 
 def _ranked(data: ViewData, pool: set[str], focus: str | None) -> list[str]:

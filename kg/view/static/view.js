@@ -56,36 +56,57 @@
   });
 
   /* the network -------------------------------------------------------------------------- */
+  /* the scale vis-network's first fit will choose (the layout's extent in the canvas), so
+     nodes are created at the size they are drawn with, not resized after the first frame */
+  var LABEL_PX = 13, MIN_NODE_PX = 7, GROW = 3.5, MAX_LABELS = 160, moving = false;
+  function growth(scale) { return Math.min(GROW, Math.max(1, MIN_NODE_PX / (14 * scale))); }
+  var grown = (function () {
+    if (!N.length) return 1;
+    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    N.forEach(function (n) {
+      x0 = Math.min(x0, n.x); x1 = Math.max(x1, n.x); y0 = Math.min(y0, n.y); y1 = Math.max(y1, n.y);
+    });
+    var box = $("kg-graph").getBoundingClientRect();
+    return growth(Math.min(box.width / Math.max(1, x1 - x0 + 100), box.height / Math.max(1, y1 - y0 + 100)));
+  })();
   var visNodes = N.map(function (n, i) {
     var c = colour(n), t = T[n.t];
     var tip = t.label + "：" + n.l;
     if (n.a) tip += "\n别名：" + n.a.join("、");
     if (n.p) tip += "\n" + (n.t === 0 ? "上级：" : "所在：") + chainText(n.p);
     tip += "\n提及 " + n.m + " 次 · 关系 " + n.d + " 条";
-    return {
-      id: i, label: n.l, x: n.x, y: n.y, size: n.s, shape: t.shape, title: tip,
+    if (n.k) tip += "\n折叠了 " + n.k + " 个实体：点击展开";
+    var node = {
+      id: i, label: n.k ? n.l + " +" + n.k : n.l, x: n.x, y: n.y, size: n.s * grown, shape: t.shape,
+      title: tip, hidden: n.h !== undefined,
       color: { background: c, border: "#33415c", highlight: { background: c, border: "#111" },
                hover: { background: c, border: "#111" } }
     };
+    if (n.k) { node.borderWidth = 2; node.color.border = "#d4a017"; }  /* folded: gold ring */
+    return node;
   });
   var visEdges = E.map(function (e, k) {
-    return { id: k, from: e[0], to: e[1], label: relLabel(e[2]),
-             title: N[e[0]].l + " —" + relLabel(e[2]) + "→ " + N[e[1]].l };
+    var edge = { id: k, from: e[0], to: e[1],
+                 title: N[e[0]].l + " —" + relLabel(e[2]) + "→ " + N[e[1]].l };
+    if (!big) edge.label = relLabel(e[2]);  /* thousands of edge labels: text never read */
+    return edge;
   });
   var nodes = new vis.DataSet(visNodes), edges = new vis.DataSet(visEdges);
+  /* a big graph draws what it must while it moves: no edges while dragging or zooming, no
+     hover highlighting (a redraw on every mouse move), no outline on labels, no arrows */
   var options = {
     autoResize: true,
     physics: { enabled: false },
     layout: { improvedLayout: false, randomSeed: 1 },
-    interaction: { hover: true, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
+    interaction: { hover: !big, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
                    keyboard: false, multiselect: false },
     nodes: {
       borderWidth: 1, borderWidthSelected: 3,
-      font: { face: FONT, size: 14, color: "#1f2933", strokeWidth: 3, strokeColor: "#ffffff" },
+      font: { face: FONT, size: 14, color: "#1f2933", strokeWidth: big ? 0 : 3, strokeColor: "#ffffff" },
       scaling: { label: { drawThreshold: 6 } }
     },
     edges: {
-      arrows: { to: { enabled: true, scaleFactor: 0.45 } }, smooth: false, width: 1,
+      arrows: { to: { enabled: !big, scaleFactor: 0.45 } }, smooth: false, width: 1,
       selectionWidth: 1.5, hoverWidth: 1,
       color: { color: "#aab4be", highlight: "#2f3b45", hover: "#5b6770", inherit: false },
       font: { face: FONT, size: 10, color: "#52606d", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
@@ -94,20 +115,34 @@
   };
   var network = new vis.Network($("kg-graph"), { nodes: nodes, edges: edges }, options);
   window.network = network;
-  network.once("afterDrawing", function () {
-    window.kgReady = performance.now();
-    document.documentElement.setAttribute("data-kg-ready", "1");
-    if (D.focus >= 0) focusNode(D.focus, false);
-  });
 
-  /* when zoomed out too far for vis-network's labels, the busiest entities keep theirs */
-  var HUB_LABEL_PX = 13, HUBS = N.map(function (n, i) { return i; })
-    .sort(function (a, b) { return (N[b].m + N[b].d) - (N[a].m + N[a].d) || a - b; })
-    .slice(0, 40);
+  /* zoomed out past vis-network's label threshold (14 px × scale < 6 px), nodes grow to stay
+     visible (at most GROW times, so neighbours never overlap) and the busiest entities that
+     fit without overlapping keep a label of LABEL_PX on the screen */
+  var WIDTH = [];
+  var ORDER = N.map(function (n, i) { return i; })
+    .sort(function (a, b) { return (N[b].m + N[b].d) - (N[a].m + N[a].d) || a - b; });
+  function regrow() {
+    var f = growth(network.getScale());
+    if (Math.abs(f - grown) < 0.1 * grown) return;
+    grown = f;
+    nodes.update(N.map(function (n, i) { return { id: i, size: n.s * f }; }));
+  }
+  var settle = null;
+  function moved() {
+    moving = true;
+    if (settle) clearTimeout(settle);
+    settle = setTimeout(function () { moving = false; regrow(); network.redraw(); }, 180);
+  }
+  network.on("zoom", moved);
+  network.on("dragStart", function () { moving = true; });
+  network.on("dragEnd", moved);
   network.on("afterDrawing", function (ctx) {
     var scale = network.getScale();
-    if (14 * scale >= 6) return;
-    var pos = network.getPositions(HUBS), px = HUB_LABEL_PX / scale, placed = [];
+    if (14 * scale >= 6 || (moving && big)) return;
+    var px = LABEL_PX / scale, placed = 0, cell = 120 / scale, grid = {};
+    var view = network.getViewPosition(), c = $("kg-graph").getBoundingClientRect();
+    var hw = c.width / 2 / scale, hh = c.height / 2 / scale;
     ctx.save();
     ctx.font = px + "px " + FONT;
     ctx.textAlign = "center";
@@ -115,16 +150,51 @@
     ctx.lineWidth = 3 / scale;
     ctx.strokeStyle = "rgba(255,255,255,0.9)";
     ctx.fillStyle = "#1f2933";
-    HUBS.forEach(function (i) {
-      if (!visible[i] || !pos[i]) return;
-      var w = ctx.measureText(N[i].l).width, x = pos[i].x, y = pos[i].y + N[i].s + 3 / scale;
-      var box = [x - w / 2, y, x + w / 2, y + px * 1.2];
-      if (placed.some(function (b) { return box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]; })) return;
-      placed.push(box);
+    function free(box) {  /* box against the boxes already drawn in its grid cells */
+      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
+        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
+          var list = grid[gx + "," + gy] || [];
+          for (var k = 0; k < list.length; k++) {
+            var b = list[k];
+            if (box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]) return false;
+          }
+        }
+      }
+      return true;
+    }
+    function take(box) {
+      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
+        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
+          (grid[gx + "," + gy] = grid[gx + "," + gy] || []).push(box);
+        }
+      }
+    }
+    for (var k = 0; k < ORDER.length && placed < MAX_LABELS && k < 4000; k++) {
+      var i = ORDER[k];
+      if (!visible[i]) continue;
+      var p = network.body.nodes[i];
+      if (!p || Math.abs(p.x - view.x) > hw || Math.abs(p.y - view.y) > hh) continue;
+      if (WIDTH[i] === undefined) {  /* measured once, at 100 px; text width scales with the font */
+        ctx.font = "100px " + FONT;
+        WIDTH[i] = ctx.measureText(N[i].l).width;
+        ctx.font = px + "px " + FONT;
+      }
+      var w = WIDTH[i] * px / 100, x = p.x, y = p.y + N[i].s * grown + 2 / scale;
+      var box = [x - w / 2 - 2 / scale, y, x + w / 2 + 2 / scale, y + px * 1.15];
+      if (!free(box)) continue;
+      take(box);
+      placed++;
       ctx.strokeText(N[i].l, x, y);
       ctx.fillText(N[i].l, x, y);
-    });
+    }
     ctx.restore();
+    window.kgLabels = placed;
+  });
+  network.once("afterDrawing", function () {
+    regrow();
+    window.kgReady = performance.now();
+    document.documentElement.setAttribute("data-kg-ready", "1");
+    if (D.focus >= 0) focusNode(D.focus, false);
   });
 
   /* side panel --------------------------------------------------------------------------- */
@@ -219,7 +289,22 @@
 
   /* filters ------------------------------------------------------------------------------ */
   var typeOn = T.map(function () { return true; }), district = -1;
-  var visible = N.map(function () { return true; });
+  var visible = N.map(function (n) { return n.h === undefined; });
+  /* folded[i]: entity i is folded into a district not opened yet (kg/view/select.py) */
+  var folded = N.map(function (n) { return n.h !== undefined; });
+  var foldedInto = N.map(function () { return []; });
+  N.forEach(function (n, i) { if (n.h !== undefined) foldedInto[n.h].push(i); });
+  function unfold(d) {  /* open a folded district: its entities are drawn from now on */
+    if (!N[d].k) return false;
+    foldedInto[d].forEach(function (i) { folded[i] = false; });
+    var c = colour(N[d]);
+    nodes.update([{ id: d, label: N[d].l, borderWidth: 1,
+                    color: { background: c, border: "#33415c", highlight: { background: c, border: "#111" },
+                             hover: { background: c, border: "#111" } } }]);
+    delete N[d].k;
+    applyFilters(false);
+    return true;
+  }
   function members(d) {
     var inside = {}, queue = [d];
     inside[d] = true;
@@ -235,14 +320,14 @@
   function applyFilters(fit) {
     var within = district >= 0 ? members(district) : null, changes = [], shown = [];
     N.forEach(function (n, i) {
-      var v = typeOn[n.t] && (!within || !!within[i]);
+      var v = typeOn[n.t] && (!within || !!within[i]) && !folded[i];
       if (v !== visible[i]) { visible[i] = v; changes.push({ id: i, hidden: !v }); }
       if (v) shown.push(i);
     });
     if (changes.length) nodes.update(changes);
     var shownEdges = E.filter(function (e) { return visible[e[0]] && visible[e[1]]; }).length;
     $("kg-count").textContent = "显示 " + shown.length + " / " + N.length + " 个实体 · " +
-      shownEdges + " 条关系" + (D.total > N.length ? "（图中共 " + D.total + " 个）" : "");
+      shownEdges + " 条关系" + (D.total > shown.length ? "（图中共 " + D.total + " 个）" : "");
     if (fit && shown.length) {
       network.fit(shown.length === N.length ? { animation: false } : { nodes: shown, animation: false });
     }
@@ -253,8 +338,17 @@
       var box = el("input");
       box.type = "checkbox"; box.checked = true; box.value = t.key;
       box.addEventListener("change", function () { typeOn[k] = box.checked; applyFilters(false); });
-      add(legend, add(el("label"), box, swatch(t.color, t.shape), t.label + " " + t.key,
-                      el("span", "kg-muted", "（" + t.count + "）")));
+      /* t.parts: [named in the text, only in lists of other articles, gazetteer ancestors] */
+      var p = t.parts || [t.count, 0, 0], why = [];
+      if (p[1] || p[2]) {
+        why.push("正文 " + p[0]);
+        if (p[1]) why.push("仅列表 " + p[1]);
+        if (p[2]) why.push("上级 " + p[2]);
+      }
+      var count = el("span", "kg-muted", "（" + t.count + (why.length ? "：" + why.join(" · ") : "") + "）");
+      count.title = "正文：文章正文提及（entities-per-type 查询的计数）；仅列表：只出现在相关新闻列表中" +
+        "（kg:listedIn，与正文合计即 kg build 的计数）；上级：只来自行政区划表的上级区域";
+      add(legend, add(el("label"), box, swatch(t.color, t.shape), t.label + " " + t.key, count));
     });
     if (N.some(function (n) { return n.g; })) {
       add(legend, add(el("div", "kg-static"), swatch(D.gazetteerColor, T[0].shape),
@@ -311,6 +405,7 @@
     return hits.slice(0, 30);
   }
   function focusNode(i, animate) {
+    if (folded[i]) unfold(N[i].h);
     if (!visible[i]) resetFilters();
     network.selectNodes([i]);
     network.focus(i, { scale: Math.max(network.getScale(), 1.1), locked: false,
@@ -326,16 +421,21 @@
         var n = N[h[3]], li = el("li", k === 0 ? "kg-active" : null);
         add(li, swatch(colour(n), T[n.t].shape), el("span", null, n.l));
         if (h[4] > 0) add(li, el("span", "kg-alias", "别名 " + n.a[h[4] - 1]));
-        li.addEventListener("click", function () { focusNode(h[3], true); });
+        li.addEventListener("click", function () { pick(h[3]); });
         add(list, li);
       });
       if (input.value && !current.length) add(list, el("li", "kg-muted", "没有找到"));
+    }
+    function pick(i) {  /* the list closes once a result is chosen */
+      focusNode(i, true);
+      current = [];
+      list.replaceChildren();
     }
     input.addEventListener("input", render);
     input.addEventListener("keydown", function (ev) {
       if (ev.key === "Enter") {
         if (!current.length) render();
-        if (current.length) focusNode(current[0][3], true);
+        if (current.length) pick(current[0][3]);
       } else if (ev.key === "Escape") {
         input.value = ""; render();
       }
@@ -343,7 +443,7 @@
   }
 
   network.on("click", function (p) {
-    if (p.nodes.length) showNode(p.nodes[0]);
+    if (p.nodes.length) { unfold(p.nodes[0]); showNode(p.nodes[0]); }
     else if (p.edges.length) showEdge(p.edges[0]);
   });
 
