@@ -68,9 +68,9 @@ def query_output(source: Graph | pyoxigraph.Store, query: str, fmt: str = "table
     """What ``kg query`` prints: SELECT/ASK rows as a table, CSV or JSON; CONSTRUCT and
     DESCRIBE as Turtle (or as subject/predicate/object rows with ``csv``/``json``);
     ``params`` bind a named query's parameters."""
-    from kg.sparql.query import format_result, run_query
-
     from rdflib import Graph
+
+    from kg.sparql.query import format_result, run_query
 
     if isinstance(source, Graph):
         result = run_query(source, query, params)

@@ -29,7 +29,7 @@ from kg.view.select import DEFAULT_MAX_NODES, Selection, ViewOptions, select
 __all__ = ["DEFAULT_MAX_NODES", "ViewOptions", "render_html", "show", "view_data", "write_html"]
 
 
-def view_data(graph: "Graph | pyoxigraph.Store", **options: Any) -> tuple[dict[str, Any], Selection]:
+def view_data(graph: Graph | pyoxigraph.Store, **options: Any) -> tuple[dict[str, Any], Selection]:
     """The page's data (what goes into its JSON) and the selection it was made from."""
     opts = ViewOptions(**options)
     data: ViewData = read_graph(graph)
@@ -37,13 +37,13 @@ def view_data(graph: "Graph | pyoxigraph.Store", **options: Any) -> tuple[dict[s
     return payload(data, selection, opts), selection
 
 
-def render_html(graph: "Graph | pyoxigraph.Store", *, height: str = "100vh", **options: Any) -> str:
+def render_html(graph: Graph | pyoxigraph.Store, *, height: str = "100vh", **options: Any) -> str:
     page, _ = view_data(graph, **options)
     title = options.get("title") or ViewOptions.title
     return assemble(script_json(page), title, height)
 
 
-def write_html(graph: "Graph | pyoxigraph.Store", path: str | os.PathLike[str], **options: Any) -> Selection:
+def write_html(graph: Graph | pyoxigraph.Store, path: str | os.PathLike[str], **options: Any) -> Selection:
     page, selection = view_data(graph, **options)
     title = options.get("title") or ViewOptions.title
     with atomic_write(path) as stream:
@@ -62,7 +62,7 @@ class _InlineFrame:
         return self.data
 
 
-def show(graph: "Graph | pyoxigraph.Store", *, height: int = 650, **options: Any) -> Any:
+def show(graph: Graph | pyoxigraph.Store, *, height: int = 650, **options: Any) -> Any:
     """The view for a notebook cell: an iframe whose ``srcdoc`` is the whole page."""
     page = render_html(graph, height=f"{int(height)}px", **options)
     markup = (f'<div class="kg-view"><iframe srcdoc="{html.escape(page, quote=True)}" '
