@@ -9,7 +9,6 @@ other; they merge in the graph through their content IRIs (:mod:`kg.rdf`).
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import cast
@@ -18,7 +17,7 @@ from kg import keys
 from kg.dates import iso, named_year, publication_date
 from kg.extract import agencies, districts, facilities, programs
 from kg.extract.agencies import AgencySpan
-from kg.extract.districts import Resolved
+from kg.extract.districts import Reason, Resolved
 from kg.extract.facilities import FacilitySpan
 from kg.extract.programs import ProgramSpan
 from kg.extract.scan import Scan
@@ -40,9 +39,6 @@ from kg.resources import Overrides, lexicon, load_overrides
 from kg.spans import SpanIndex
 from kg.text import sentence_index
 
-#: the opening "text@start:" of a district resolution reason (place names hold no "@")
-WHY_OPENING = re.compile(r"[^@]*@\d+:")
-
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
@@ -54,7 +50,7 @@ class Places:
 
     resolved: list[Resolved]
     home: tuple[Division, ...]
-    why: list[str]
+    why: list[Reason]
 
 
 def find_places(scan: Scan, document: Document, gazetteer: Gazetteer) -> Places:
@@ -169,18 +165,16 @@ def _placed_in(document: Document, sentences: tuple[Sentence, ...],
     return out
 
 
-def _with_reasons(entities: list[Entity], why: list[str]) -> list[Entity]:
+def _with_reasons(entities: list[Entity], why: list[Reason]) -> list[Entity]:
     """District resolution reasons go to the entity whose mention they are about."""
     if not why:
         return entities
-    about: dict[str, list[int]] = defaultdict(list)  # "text@start:" → the reasons it opens
-    for i, w in enumerate(why):
-        opening = WHY_OPENING.match(w)
-        if opening:
-            about[opening.group(0)].append(i)
+    about: dict[tuple[str, int], list[int]] = defaultdict(list)  # mention → its reasons
+    for i, reason in enumerate(why):
+        about[(reason.text, reason.start)].append(i)
     return [
-        replace(e, why=e.why + tuple(why[i] for i in sorted(
-            {i for m in e.mentions for i in about.get(f"{m.text}@{m.start}:", ())})))
+        replace(e, why=e.why + tuple(str(why[i]) for i in sorted(
+            {i for m in e.mentions for i in about.get((m.text, m.start), ())})))
         if e.type is EntityType.DISTRICT else e
         for e in entities
     ]

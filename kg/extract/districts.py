@@ -30,6 +30,20 @@ VILLAGE_FORM = re.compile(
 )
 
 
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a place mention was resolved as it was: the mention (its text and start) and a
+    sentence for people (``kg explain``); the pipeline routes it by the mention, never by
+    parsing the sentence."""
+
+    text: str
+    start: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.text}@{self.start}: {self.message}"
+
 @dataclass(frozen=True)
 class Candidate:
     start: int
@@ -234,9 +248,9 @@ def _support(division: Division, context: Counter[str], own: Counter[str], gazet
 
 def resolve(
     candidates: list[Candidate], gazetteer: Gazetteer
-) -> tuple[list[Resolved], list[str]]:
+) -> tuple[list[Resolved], list[Reason]]:
     """Pick one division per candidate; returns the resolved spans and the reasons."""
-    why: list[str] = []
+    why: list[Reason] = []
     # context: each name votes for what it may name, split between its readings; a vote
     # counts for the division itself ("code") and for every ancestor ("child:code")
     context: Counter[str] = Counter()
@@ -275,8 +289,8 @@ def resolve(
             zone = _zone_of_place(before, cand, gazetteer)
             whole = Candidate(before.candidate.start, cand.end,
                               before.candidate.text + cand.text, (zone,), "zone:place+zone-word")
-            why.append(f"{whole.text}@{whole.start}: {before.candidate.text} + {cand.text} "
-                       f"→ {zone.name} ({zone.code})")
+            why.append(Reason(whole.text, whole.start, f"{before.candidate.text} + {cand.text} "
+                              f"→ {zone.name} ({zone.code})"))
             replaced.add(id(before))
             resolved.append(Resolved(whole, zone))
             continue
@@ -288,10 +302,11 @@ def resolve(
 def resolve_zone_words(
     candidates: list[Candidate], resolved: list[Resolved], home: tuple[Division, ...],
     gazetteer: Gazetteer,
-) -> tuple[list[Resolved], list[str]]:
+) -> tuple[list[Resolved], list[Reason]]:
     """A zone word alone (经开区, 开发区) names the development zone of the article's home city."""
     covered = SpanIndex((r.candidate.start, r.candidate.end, None) for r in resolved)
-    out, why = [], []
+    out: list[Resolved] = []
+    why: list[Reason] = []
     city = next((h for h in home if h.level is Level.CITY), None)
     named = [r.division for r in resolved
              if r.division is not None and r.division.level is Level.ZONE
@@ -304,7 +319,7 @@ def resolve_zone_words(
         # the zone the article already names by its full name (广州开发区 … 开发区)
         zone = named[0] if named else _zone_for(cand.text, city, gazetteer)
         if zone is not None:
-            why.append(f"{cand.text}@{cand.start}: zone word → {zone.name} of the home city")
+            why.append(Reason(cand.text, cand.start, f"zone word → {zone.name} of the home city"))
             out.append(Resolved(cand, zone))
     return sorted([*resolved, *out], key=lambda r: (r.candidate.start, -r.candidate.end)), why
 
@@ -335,7 +350,7 @@ def _zone_of_place(before: Resolved, zone_word: Candidate, gazetteer: Gazetteer)
 
 def _choose(
     cand: Candidate, context: Counter[str], own: Counter[str], gazetteer: Gazetteer,
-    why: list[str],
+    why: list[Reason],
 ) -> Division | None:
     options = cand.divisions
     if not options:
@@ -362,10 +377,9 @@ def _choose(
         if local <= 0 and context.get(best.code, 0) - own.get(best.code, 0) <= 0:
             return None
     if len(options) > 1:
-        why.append(
-            f"{cand.text}@{cand.start}: {len(options)} divisions named so; chose {best.name} "
-            f"({best.code}) with context support {support:.1f}"
-        )
+        why.append(Reason(
+            cand.text, cand.start, f"{len(options)} divisions named so; chose {best.name} "
+            f"({best.code}) with context support {support:.1f}"))
     return best
 
 
