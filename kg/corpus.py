@@ -252,6 +252,7 @@ def build_outputs(
     cache = BuildCache.open(out, version.hexdigest())
     try:
         pending: dict[str, list[str]] = {}  # content key → the files waiting for it
+        unloaded: set[str] = set()  # contents extracted, waiting in the batch to be loaded
 
         def tasks() -> Iterator[tuple[Source, str]]:
             for position, item in enumerate(iter_sources(paths)):
@@ -264,7 +265,7 @@ def build_outputs(
                 cache.add_file(position, item.name, key)
                 if key in pending:
                     pending[key].append(item.path or item.name)
-                elif cache.has(key):
+                elif key in unloaded or cache.has(key):
                     report.reused += 1
                     if on_progress is not None:
                         on_progress(1)
@@ -287,13 +288,16 @@ def build_outputs(
             batch.append(Entry(outcome.key, outcome.key[:64], outcome.record,
                                outcome.characters))
             quads.append(outcome.nquads)
+            unloaded.add(outcome.key)
             size += len(outcome.nquads)
             if on_progress is not None:
                 on_progress(len(files))
             if size >= LOAD_BATCH_BYTES:
                 cache.add(batch, quads)
                 batch, quads, size = [], [], 0
+                unloaded.clear()
         cache.add(batch, quads)
+        checkpoint("loaded")
         if not any(True for _ in cache.files()):
             raise NoInputError("no input could be read; nothing written"
                                + (f" (the outputs in {out} are unchanged)"
@@ -302,12 +306,22 @@ def build_outputs(
         report.entities.update(entity_counts(cache.store))
         folder = outputs.new_set(out)
         _write_set(cache, folder, report, validate)
+        checkpoint("written")
         outputs.commit(out, folder)
     finally:
         cache.close()
     report.outputs = {name: out / name for name in outputs.NAMES}
     report.seconds = time.perf_counter() - started
     return report
+
+
+def checkpoint(name: str) -> None:
+    """A point where the tests kill the build for real: ``KG_TEST_KILL_AT=name`` sends this
+    process SIGKILL there (no cleanup runs, as with a power cut or the OOM killer)."""
+    if os.environ.get("KG_TEST_KILL_AT") == name:
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _own_outputs(out: Path) -> set[str]:
@@ -344,6 +358,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
                            itertools.chain(schema_triples(), names), namer)
     with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
         report.triples = write_turtle(sorted_unique(lines, folder), namer, stream)
+    checkpoint("half-written")
     store = pyoxigraph.Store(str(folder / "store"))
     store.bulk_load(path=str(folder / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
     store.flush()

@@ -10,6 +10,7 @@ workers need them and memory does not grow with the corpus.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -49,12 +50,16 @@ def _pool(tasks: Iterable[Task], overrides: Overrides, jobs: int) -> Iterator[Ou
 
     from kg.corpus import warm_up
 
+    tasks = iter(tasks)
+    first = next(tasks, None)
+    if first is None:
+        return  # everything came from the cache: no pool, no warm-up
     warm_up()  # before the fork: workers share the gazetteer, village index and tokenizer
     context = multiprocessing.get_context("fork")
     step = partial(_step, overrides=overrides)
     with context.Pool(jobs, initializer=_lower_priority) as pool:
         pending: deque = deque()
-        for task in tasks:
+        for task in itertools.chain([first], tasks):
             pending.append(pool.apply_async(step, (task,)))
             while len(pending) >= jobs * WINDOW:
                 yield pending.popleft().get()

@@ -72,6 +72,9 @@ def commit(out: Path, folder: Path) -> None:
     _adopt_plain_outputs(out)
     before = current(out)
     _point(out / CURRENT, folder.name)
+    from kg.corpus import checkpoint
+
+    checkpoint("switched")
     for name in NAMES:
         link = out / name
         if not link.is_symlink():
