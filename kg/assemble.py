@@ -275,7 +275,7 @@ def sort_key_lines(store: pyoxigraph.Store, choices: dict[str, LabelChoice],
 
 
 def sorted_unique(lines: Iterable[str], folder: str | os.PathLike[str],
-                  chunk: int = 400_000) -> Iterator[str]:
+                  chunk: int = 200_000) -> Iterator[str]:
     """``lines`` sorted (code-point order) without repeats, in bounded memory: runs of
     ``chunk`` lines are sorted and spilled to temporary files in ``folder``, then merged."""
     runs: list[IO[str]] = []
@@ -307,41 +307,51 @@ def _spill(buffer: list[str], folder: str | os.PathLike[str]) -> IO[str]:
     return run
 
 
-def write_turtle(lines: Iterable[str], namer: TurtleNamer, stream: IO[str]) -> int:
+def write_turtle(lines: Iterable[str], namer: TurtleNamer, stream: IO[str],
+                 store: pyoxigraph.Store | None = None, batch: int = 100_000) -> int:
     """Write sorted unique lines of :func:`sort_key_lines` as Turtle; returns the number of
     triples. The prefixes go first, so every term must have been written by ``namer``
-    already: the lines are consumed into a temporary body file, then copied after them."""
+    already: the lines are consumed into a temporary body file, then copied after them.
+    ``store`` also gets the triples, bulk-loaded ``batch`` at a time (bounded memory)."""
     count = 0
+    header = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in namer.prefixes)
+    statements: list[str] = []
+
+    def load() -> None:
+        import pyoxigraph
+
+        if store is not None and statements:
+            data = header + "".join(statements)
+            store.bulk_load(input=data.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE)
+            statements.clear()
+
     with tempfile.TemporaryFile("w+", encoding="utf-8", dir=Path(stream.name).parent,
                                 newline="\n") as body:
         subject = predicate = None
         objects: list[str] = []
         predicates: list[str] = []
-
-        def close_predicate() -> None:
-            predicates.append(f"    {predicate} {' , '.join(objects)}")
-
-        def close_subject() -> None:
-            body.write(f"{subject}\n" + " ;\n".join(predicates) + " .\n")
-
         for line in lines:
             count += 1
             s, p, o = line.split("\t", 2)
             p = p[1:]
+            if store is not None:
+                statements.append(f"{s} {p} {o} .\n")
+                if len(statements) >= batch:
+                    load()
             if s != subject:
                 if subject is not None:
-                    close_predicate()
-                    close_subject()
-                    body.write("\n")
-                subject, predicate, objects, predicates[:] = s, p, [o], []
+                    predicates.append(f"    {predicate} {' , '.join(objects)}")
+                    body.write(f"{subject}\n" + " ;\n".join(predicates) + " .\n\n")
+                subject, predicate, objects, predicates = s, p, [o], []
             elif p != predicate:
-                close_predicate()
+                predicates.append(f"    {predicate} {' , '.join(objects)}")
                 predicate, objects = p, [o]
             else:
                 objects.append(o)
         if subject is not None:
-            close_predicate()
-            close_subject()
+            predicates.append(f"    {predicate} {' , '.join(objects)}")
+            body.write(f"{subject}\n" + " ;\n".join(predicates) + " .\n")
+        load()
         stream.write("".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(namer.used)) + "\n")
         body.seek(0)
         while block := body.read(1 << 20):

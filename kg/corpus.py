@@ -356,11 +356,10 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     names = (file_name_triple(entry.digest, name) for name, entry in cache.files())
     lines = sort_key_lines(cache.store, label_choices(cache.store),
                            itertools.chain(schema_triples(), names), namer)
-    with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
-        report.triples = write_turtle(sorted_unique(lines, folder), namer, stream)
-    checkpoint("half-written")
     store = pyoxigraph.Store(str(folder / "store"))
-    store.bulk_load(path=str(folder / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
+        report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store)
+    checkpoint("half-written")
     store.flush()
     (folder / "store" / MARKER).write_text(
         "pyoxigraph store written by kg build\n", encoding="utf-8")
