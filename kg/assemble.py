@@ -259,16 +259,24 @@ def sort_key_lines(store: pyoxigraph.Store, choices: dict[str, LabelChoice],
 
     pref, label, alt = (pyoxigraph.NamedNode(str(t)) for t in
                         (SKOS.prefLabel, RDFS.label, SKOS.altLabel))
-    term = namer.term
+    by_node = {pyoxigraph.NamedNode(iri): choice for iri, choice in choices.items()}
+    term, cache = namer.term, namer.cache
+    flags: dict[object, str] = {}  # predicate → "0a" or "1" + its written form
+    last_s, last_written = None, ""
     for s, p, o, _ in store.quads_for_pattern(None, None, None, None):
-        choice = choices.get(s.value) if isinstance(s, pyoxigraph.NamedNode) else None
+        if s != last_s:  # the store yields a subject's triples together: write it once
+            last_s, last_written = s, term(s)
+        choice = by_node.get(s)
         if choice is not None:
             if p == pref and o in choice.others:
                 p = alt
             elif p == label and o in choice.others or p == alt and o == choice.keep:
                 continue
-        flag = "0a" if p.value == _RDF_TYPE else "1" + term(p)
-        yield f"{term(s)}\t{flag}\t{term(o)}"
+        flag = flags.get(p)
+        if flag is None:
+            flag = flags[p] = "0a" if p.value == _RDF_TYPE else "1" + term(p)
+        written = cache.get(o)
+        yield f"{last_written}\t{flag}\t{term(o) if written is None else written}"
     for s, p, o in extra:
         flag = "0a" if p.value == _RDF_TYPE else "1" + term(p)  # type: ignore[attr-defined]
         yield f"{term(s)}\t{flag}\t{term(o)}"

@@ -358,7 +358,8 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
                            itertools.chain(schema_triples(), names), namer)
     store = pyoxigraph.Store(str(folder / "store"))
     with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
-        report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store)
+        report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,
+                                      batch=500_000)
     checkpoint("half-written")
     store.flush()
     (folder / "store" / MARKER).write_text(

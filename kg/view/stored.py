@@ -47,6 +47,12 @@ class _Reader:
                 None, self.node(predicate), None if obj is None else self.node(obj), None):
             yield quad.subject, quad.object
 
+    def select(self, query: str) -> Iterator[tuple[Any, ...]]:
+        """Rows of a SELECT (one query instead of a lookup per node)."""
+        prefixes = (f"PREFIX kg: <{KG}>\nPREFIX rdf: <{_RDF}>\n")
+        for solution in self.store.query(prefixes + query):
+            yield tuple(solution)
+
     def value(self, subject: Any, predicate: str) -> Any:
         for quad in self.store.quads_for_pattern(subject, self.node(predicate), None, None):
             return quad.object
@@ -120,26 +126,32 @@ def read_store(store: pyoxigraph.Store) -> ViewData:
 
     documents: list[str] = []
     doc_index: dict[str, int] = {}
-    for doc in sorted({s.value for s, _ in r.pairs(rdf_type, str(KG.Document))}):
+    names: dict[str, list[str]] = defaultdict(list)
+    for row in r.select("SELECT ?d ?n WHERE { ?d a kg:Document OPTIONAL { ?d kg:fileName ?n } }"):
+        names[row[0].value].append(_text(row[1]))
+    for doc in sorted(names):
         doc_index[doc] = len(documents)
         # several names (one content posted as several files): the first in code-point
         # order, so the page never depends on input order
-        names = sorted(_text(o) for _, o in _objects(r, doc, str(KG.fileName)))
-        documents.append((names[0] if names else "") or doc.rsplit("/", 1)[-1])
-    sentence_iris = sorted({s.value for s, _ in r.pairs(rdf_type, str(KG.Sentence))})
+        documents.append(min(names[doc]) or doc.rsplit("/", 1)[-1])
+    del names
+    sentence_doc: dict[str, int] = {}
+    for row in r.select("SELECT ?s ?d WHERE { ?s a kg:Sentence OPTIONAL { ?s kg:inDocument ?d } }"):
+        sentence_doc.setdefault(row[0].value, doc_index.get(_iri(row[1]) or "", -1))
+    sentence_iris = sorted(sentence_doc)
     sentence_index = {iri: i for i, iri in enumerate(sentence_iris)}
-    sentence_docs = [doc_index.get(_iri(r.value(r.node(iri), str(KG.inDocument))) or "", -1)
-                     for iri in sentence_iris]
-    sentences = _Sentences(r, sentence_iris, sentence_docs)
+    sentences = _Sentences(r, sentence_iris, [sentence_doc[iri] for iri in sentence_iris])
+    del sentence_doc
 
-    for mention, target in r.pairs(str(KG.refersTo)):
-        entity = entities.get(target.value)
+    for row in r.select("SELECT ?t ?s ?x WHERE { ?m kg:refersTo ?t "
+                        "OPTIONAL { ?m kg:inSentence ?s } OPTIONAL { ?m kg:text ?x } }"):
+        entity = entities.get(row[0].value)
         if entity is None:
             continue
         entity.mentions += 1
-        where = sentence_index.get(_iri(r.value(mention, str(KG.inSentence))) or "")
+        where = sentence_index.get(_iri(row[1]) or "")
         if where is not None:
-            entity.evidence.append(Evidence(where, _text(r.value(mention, str(KG.text)))))
+            entity.evidence.append(Evidence(where, _text(row[2])))
     for entity in entities.values():
         entity.evidence.sort(key=lambda e: (e.sentence, e.text))
 
@@ -171,18 +183,22 @@ def _relations(r: _Reader, entities: dict[str, Entity],
             if s in entities and t in entities and s != t:
                 found.setdefault((s, name, t), Relation(s, t, name))  # type: ignore[arg-type]
     evidence: dict[tuple[str, str, str], list[Evidence]] = defaultdict(list)
-    for statement, _ in r.pairs(_RDF + "type", _RDF + "Statement"):
-        predicate = _iri(r.value(statement, _RDF + "predicate")) or ""
-        name = predicate.rsplit("#", 1)[-1]
-        source = _iri(r.value(statement, _RDF + "subject")) or ""
-        target = _iri(r.value(statement, _RDF + "object")) or ""
+    cited: dict[str, list[str]] = defaultdict(list)
+    for row in r.select("SELECT ?st ?e WHERE { ?st a rdf:Statement ; kg:evidence ?e }"):
+        cited[row[0].value].append(_iri(row[1]) or "")
+    for row in r.select(
+            "SELECT ?st ?p ?s ?o ?rule WHERE { ?st a rdf:Statement "
+            "OPTIONAL { ?st rdf:predicate ?p } OPTIONAL { ?st rdf:subject ?s } "
+            "OPTIONAL { ?st rdf:object ?o } OPTIONAL { ?st kg:rule ?rule } }"):
+        name = (_iri(row[1]) or "").rsplit("#", 1)[-1]
+        source, target = _iri(row[2]) or "", _iri(row[3]) or ""
         if name not in ENTITY_RELATIONS or source not in entities or target not in entities:
             continue
         key = (source, name, target)
         found.setdefault(key, Relation(source, target, name))
-        rule = _text(r.value(statement, str(KG.rule)))
-        for _, sentence in _objects(r, statement.value, str(KG.evidence)):
-            if (where := sentence_index.get(_iri(sentence) or "")) is not None:
+        rule = _text(row[4])
+        for sentence in cited.get(row[0].value, ()):
+            if (where := sentence_index.get(sentence)) is not None:
                 evidence[key].append(Evidence(where, rule))
     for key, items in evidence.items():
         found[key].evidence = sorted(items, key=lambda e: (e.sentence, e.text))
