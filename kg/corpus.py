@@ -239,14 +239,27 @@ def build_outputs(
     outputs.clean(out)
     exclude = _own_outputs(out)
 
+    held: list[InputError] = []  # errors told only once some input worked (else one line)
+
     def failed(exc: InputError) -> None:
         if strict:
             raise exc
         report.failed.append(str(exc))
-        if on_error is not None:
-            on_error(exc)
         if on_progress is not None:
             on_progress(1)
+        if report.documents == 0:
+            held.append(exc)
+        elif on_error is not None:
+            on_error(exc)
+
+    def worked(files: int) -> None:
+        if report.documents == 0 and on_error is not None:
+            for exc in held:
+                on_error(exc)
+        held.clear()
+        report.documents += files  # recounted from the cache when the outputs are written
+        if on_progress is not None:
+            on_progress(files)
 
     version = hashlib.sha256(f"{code_version()} {overrides_version(overrides)}".encode())
     cache = BuildCache.open(out, version.hexdigest())
@@ -267,8 +280,7 @@ def build_outputs(
                     pending[key].append(item.path or item.name)
                 elif key in unloaded or cache.has(key):
                     report.reused += 1
-                    if on_progress is not None:
-                        on_progress(1)
+                    worked(1)
                 else:
                     pending[key] = [item.path or item.name]
                     yield item, key
@@ -290,18 +302,21 @@ def build_outputs(
             quads.append(outcome.nquads)
             unloaded.add(outcome.key)
             size += len(outcome.nquads)
-            if on_progress is not None:
-                on_progress(len(files))
+            worked(len(files))
             if size >= LOAD_BATCH_BYTES:
                 cache.add(batch, quads)
                 batch, quads, size = [], [], 0
                 unloaded.clear()
         cache.add(batch, quads)
         checkpoint("loaded")
-        if not any(True for _ in cache.files()):
-            raise NoInputError("no input could be read; nothing written"
+        if report.documents == 0:
+            reason = (str(held[0]) if len(held) == 1 else
+                      f"no input could be read ({len(held)} failed; first: {held[0]})"
+                      if held else "no input files found")
+            raise NoInputError(f"{reason}; nothing written"
                                + (f" (the outputs in {out} are unchanged)"
                                   if outputs.current(out) else ""))
+        report.documents = 0
         report.dropped = cache.drop_unused()
         report.entities.update(entity_counts(cache.store))
         folder = outputs.new_set(out)
