@@ -374,7 +374,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     store = pyoxigraph.Store(str(folder / "store"))
     with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
         report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,
-                                      batch=500_000)
+                                      batch=100_000)
     checkpoint("half-written")
     store.flush()
     (folder / "store" / MARKER).write_text(
