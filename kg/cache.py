@@ -146,6 +146,22 @@ class BuildCache:
         self.db.commit()
         return len(unused)
 
+    def meta(self, name: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, name: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+        self.db.commit()
+
+    def files_digest(self) -> str:
+        """Digest of this build's inputs: every file's position, name and content key."""
+        digest = hashlib.sha256()
+        for row in self.db.execute("SELECT f.position, f.name, f.key FROM files f"
+                                   " JOIN contents c ON c.key = f.key ORDER BY f.position"):
+            digest.update("\t".join(map(str, row)).encode("utf-8", "surrogatepass") + b"\n")
+        return digest.hexdigest()
+
     def files(self) -> Iterator[tuple[str, Entry]]:
         """(file name, its content's entry) of every input of this build, in input order."""
         rows = self.db.execute(

@@ -142,3 +142,16 @@ def test_reposts_are_extracted_once_and_keep_every_file_name(tmp_path):
         assert f'"repost-{n}.txt"' in ttl
     graph = build([inputs])
     assert (tmp_path / "out" / "graph.ttl").read_bytes() == serialize(graph)
+
+
+def test_an_unchanged_rebuild_keeps_the_current_set(small, tmp_path):
+    inputs, out, before = small
+    work = tmp_path / "out"
+    shutil.copytree(out, work, symlinks=True)
+    current = os.readlink(work / CURRENT)
+    report = build_outputs([inputs], work, validate="never")
+    assert (report.extracted, report.documents) == (0, 3) and report.triples > 1000
+    assert os.readlink(work / CURRENT) == current and snapshot(work) == before
+    (work / "graph.html").unlink()  # an output gone: the set is written again
+    build_outputs([inputs], work, validate="never")
+    assert os.readlink(work / CURRENT) != current and snapshot(work) == before
