@@ -10,17 +10,15 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kg import __version__
 from kg.errors import InputError, KgError, one_line
 
 EXIT_ERROR = 1
-#: above this many triples `kg build` leaves SHACL validation to `kg validate` (pySHACL runs
-#: at about 40 µs per triple: 13 s for the graph of 3 MB of articles)
-AUTO_VALIDATE_TRIPLES = 200_000
+#: above this many triples `kg build` leaves SHACL validation to `kg validate`
+AUTO_VALIDATE_TRIPLES = 200_000  # = kg.corpus.AUTO_VALIDATE_TRIPLES (not imported: --help stays light)
 EXIT_SOME_INPUTS_FAILED = 2
 
 Handler = Callable[[argparse.Namespace], int]
@@ -31,99 +29,44 @@ def _err(message: str) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from kg.corpus import BuildReport, build_graph_from
-    from kg.files import atomic_write, check_output_dir
-    from kg.graph.formats import write_graph
-    from kg.graph.validate import validate_graph
-    from kg.records import result_line
+    from kg.corpus import build_outputs
+    from kg.files import check_output_dir
     from kg.resources import load_overrides
     from kg.sources import Reading
-    from kg.view import write_html
 
     out = check_output_dir(args.out)
-    report = BuildReport()
-    overrides = load_overrides(args.overrides)
     progress = _progress(args)
-    with atomic_write(out / "entities.jsonl") as jsonl:
-
-        def on_result(result) -> None:  # noqa: ANN001
-            jsonl.write(result_line(result) + "\n")
-            progress.update(1)
-
-        def on_error(exc: InputError) -> None:
-            _err(str(exc))
-            progress.update(1)
-
-        graph = build_graph_from(
-            args.inputs,
-            overrides=overrides,
-            on_result=on_result,
-            on_error=on_error,
-            strict=args.strict,
-            report=report,
-            jobs=args.jobs,
-            reading=Reading(args.max_bytes, skip=(str(out / "graph.html"),)),  # never our own view
-        )
+    report = build_outputs(
+        args.inputs, out, overrides=load_overrides(args.overrides), jobs=args.jobs,
+        engine=args.engine, scheduler=args.scheduler, strict=args.strict,
+        validate=args.validate, on_error=lambda exc: _err(str(exc)), on_progress=progress.update,
+        reading=Reading(args.max_bytes),
+    )
     progress.close()
-    with _in_background(lambda: write_graph(graph, out / "graph.ttl")):
-        write_html(graph, out / "graph.html")
     if args.store:
         from kg.sparql.store import write_store
 
-        write_store(graph, args.store)
-    validate = args.validate == "always" or (
-        args.validate == "auto" and report.triples <= AUTO_VALIDATE_TRIPLES)
-    conforms, violations = validate_graph(graph) if validate else (True, 0)
+        write_store(report.outputs["graph.ttl"], args.store)
+    out = Path(args.out)
     types = ", ".join(f"{k} {report.entities.get(k, 0)}" for k in
                       ("District", "Agency", "Facility", "Program"))
     print(f"documents: {report.documents}" + (f" ({len(report.failed)} failed)" if report.failed else ""))
     print(f"entities: {types}")
     print(f"triples: {report.triples}")
-    if not validate:
+    if not report.validated:
         print(f"SHACL: not run ({report.triples} triples; `kg validate {out / 'graph.ttl'}` "
               "checks it, or build with --validate always)")
     else:
-        print("SHACL: " + ("conforms" if conforms else f"{violations} violation(s); see `kg validate`"))
+        print("SHACL: " + ("conforms" if report.conforms
+                           else f"{report.violations} violation(s); see `kg validate`"))
+    print(f"extracted: {report.extracted} new content(s), {report.reused} from the cache"
+          + (f", {report.dropped} dropped" if report.dropped else ""))
     print(f"seconds: {report.seconds:.2f}")
-    print(f"wrote {out / 'graph.ttl'}, {out / 'graph.html'}, {out / 'entities.jsonl'}"
-          + (f", store {args.store}" if args.store else ""))
+    print(f"wrote {out / 'graph.ttl'}, {out / 'graph.html'}, {out / 'entities.jsonl'}, "
+          f"{out / 'store'}" + (f", store {args.store}" if args.store else ""))
     if report.failed:
         return EXIT_SOME_INPUTS_FAILED
-    return 0 if conforms else EXIT_ERROR
-
-
-@contextmanager
-def _in_background(work: Callable[[], None]) -> Iterator[None]:
-    """Run ``work`` in a forked child while the body runs (the Turtle file is written while
-    the HTML view is drawn); fall back to running it first where fork is not available. A
-    failure in the child is raised here as a KgError."""
-    if not hasattr(os, "fork"):
-        work()
-        yield
-        return
-    sys.stdout.flush()
-    sys.stderr.flush()
-    read_end, write_end = os.pipe()  # the child's error message, raised here as one line
-    pid = os.fork()
-    if pid == 0:  # child: do the work, leave without running the parent's cleanup
-        status = 0
-        os.close(read_end)
-        try:
-            work()
-        except BaseException as exc:  # reported through the pipe and the exit status
-            os.write(write_end, str(exc).encode("utf-8", "replace")[:4000])
-            status = 1
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    try:
-        yield
-    finally:
-        with os.fdopen(read_end, "rb") as pipe:
-            message = pipe.read().decode("utf-8", "replace")
-        _, status = os.waitpid(pid, 0)
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise KgError(message or "writing the graph file failed")
+    return 0 if report.conforms else EXIT_ERROR
 
 
 class _NoProgress:
@@ -413,7 +356,14 @@ def parser() -> argparse.ArgumentParser:
         help=f"SHACL validation: auto (default) validates graphs of up to "
              f"{AUTO_VALIDATE_TRIPLES:,} triples; pySHACL takes about 40 µs per triple")
     made["build"].add_argument("--store", metavar="DIR",
-                               help="also write the graph into an on-disk store for `kg serve`")
+                               help="also copy the graph into an on-disk store at DIR "
+                                    "(OUT/store is always written)")
+    made["build"].add_argument("--engine", choices=("local", "dask"), default="local",
+                               help="where extraction runs: local processes (default) or "
+                                    "Dask tasks (a LocalCluster of --jobs workers, or --scheduler)")
+    made["build"].add_argument("--scheduler", metavar="ADDRESS",
+                               help="address of a running Dask scheduler (with --engine dask), "
+                                    "e.g. tcp://127.0.0.1:8786")
     made["query"].add_argument("graph", help="graph file (Turtle, N-Triples, JSON-LD, TriG) "
                                "or store folder (kg build --store)")
     made["query"].add_argument("query", help="SPARQL text, a .rq file, or a named query")

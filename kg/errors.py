@@ -71,3 +71,7 @@ class GraphError(KgError):
 
 class ValidationError(KgError):
     """A graph does not conform to the SHACL shapes."""
+
+
+class NoInputError(InputError):
+    """Not one input could be read: a build writes nothing."""

@@ -19,9 +19,13 @@ aliases), source. Parent chains skip placeholder levels (市辖区): 朝阳区 1
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import hashlib
 import operator
+import os
 import re
+import sqlite3
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -155,7 +159,7 @@ class Gazetteer:
         self._zone_members: dict[str, list[str]] = defaultdict(list)
         self._zones_of: dict[str, list[str]] = defaultdict(list)
         self._village_lock = threading.Lock()
-        self._villages: _Villages | None = None
+        self._villages: _Villages | _StoredVillages | None = None
         formers, abolished = _read_history(directory / HISTORY)
         self._read_divisions(directory / DIVISIONS, formers, abolished)
         self._read_zones(directory / ZONES)
@@ -217,10 +221,10 @@ class Gazetteer:
             self._zone_members[zone.code].append(member.code)
             self._zones_of[member.code].append(zone.code)
 
-    def _village_index(self) -> _Villages:
+    def _village_index(self) -> _Villages | _StoredVillages:
         with self._village_lock:
             if self._villages is None:
-                self._villages = _Villages(self.directory / VILLAGES, self._by_code)
+                self._villages = _open_villages(self.directory / VILLAGES, self._by_code)
             return self._villages
 
     # -- lookups ---------------------------------------------------------------------------
@@ -352,6 +356,26 @@ class _Villages:
             self._town_index = index
         return self._town_index
 
+    def save(self, target: Path) -> None:
+        """Write the validated rows as the SQLite file :class:`_StoredVillages` reads
+        (written aside and renamed: a reader never sees half a file)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            with contextlib.closing(sqlite3.connect(tmp)) as db:
+                db.execute("CREATE TABLE villages (row INTEGER PRIMARY KEY, code TEXT, "
+                           "name TEXT, town TEXT)")
+                db.executemany("INSERT INTO villages VALUES (?, ?, ?, ?)", (
+                    (i, code, name, code[:9]) for i, (code, _, name) in
+                    ((i, self._lines[i].partition("\t")) for i in range(1, len(self._lines)))))
+                for column in ("code", "name", "town"):
+                    db.execute(f"CREATE INDEX by_{column} ON villages ({column}, row)")
+                db.commit()
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+
     def _division(self, index: int) -> Division:
         code, _, name = self._lines[index].partition("\t")
         return Division(code, name, Level.VILLAGE, code.partition("-")[0], False, ())
@@ -371,6 +395,73 @@ class _Villages:
 
     def of_town(self, town_code: str) -> tuple[Division, ...]:
         return tuple(self._division(i) for i in self._by_town.get(town_code, ()))
+
+
+def cache_dir() -> Path:
+    """Where kg keeps files it derives from its data (``KG_CACHE_DIR``, else the user's
+    cache folder)."""
+    if os.environ.get("KG_CACHE_DIR"):
+        return Path(os.environ["KG_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "kg"
+
+
+def _open_villages(path: Path, towns: dict[str, Division]) -> _Villages | _StoredVillages:
+    """The village index: from the SQLite copy made at first use (keyed by the digest of the
+    village file, so a regenerated file is validated and copied again), else read and
+    validated from the file, and copied for the next process."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:20]
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc})") from exc
+    stored = cache_dir() / f"villages-{digest}.sqlite"
+    if stored.exists():
+        with contextlib.suppress(sqlite3.Error):
+            return _StoredVillages(stored)
+    villages = _Villages(path, towns)
+    with contextlib.suppress(OSError, sqlite3.Error):  # no cache folder: just slower starts
+        villages.save(stored)
+    return villages
+
+
+class _StoredVillages:
+    """The village index as a read-only SQLite file: opening it costs milliseconds, and
+    every process reads the same pages from the OS cache instead of holding its own copy."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._pid = -1
+        self._db: sqlite3.Connection | None = None
+        self._rows("SELECT code, name FROM villages WHERE row = 1")  # fails now if unreadable
+
+    def _rows(self, sql: str, *args: str) -> list[tuple[str, str]]:
+        with self._lock:
+            if self._db is None or self._pid != os.getpid():  # never reuse one across fork
+                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                           check_same_thread=False)
+                self._pid = os.getpid()
+            return self._db.execute(sql, args).fetchall()
+
+    @staticmethod
+    def _division(row: tuple[str, str]) -> Division:
+        code, name = row
+        return Division(code, name, Level.VILLAGE, code.partition("-")[0], False, ())
+
+    def all(self) -> Iterator[Division]:
+        return map(self._division, self._rows("SELECT code, name FROM villages ORDER BY row"))
+
+    def by_code(self, code: str) -> Division | None:
+        rows = self._rows("SELECT code, name FROM villages WHERE code = ?", code)
+        return self._division(rows[0]) if rows else None
+
+    def named(self, name: str) -> tuple[Division, ...]:
+        return tuple(map(self._division, self._rows(
+            "SELECT code, name FROM villages WHERE name = ? ORDER BY row", name)))
+
+    def of_town(self, town_code: str) -> tuple[Division, ...]:
+        return tuple(map(self._division, self._rows(
+            "SELECT code, name FROM villages WHERE town = ? ORDER BY row", town_code)))
 
 
 @cache

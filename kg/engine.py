@@ -1,0 +1,107 @@
+"""Where the per-document step runs: in this process, in a local process pool, or as Dask
+tasks on a ``dask.distributed`` cluster. Every engine runs the same function,
+:func:`kg.assemble.document_outcome`, and hands back its :class:`~kg.assemble.Outcome`
+(serialized triples, never graph objects); the build does not depend on which ran it.
+
+At most a few tasks per worker are in flight at a time, so the inputs are read as the
+workers need them and memory does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import TYPE_CHECKING
+
+from kg.assemble import Outcome, document_outcome
+from kg.errors import KgError
+from kg.model import Source
+
+if TYPE_CHECKING:
+    from kg.resources import Overrides
+
+ENGINES = ("local", "dask")
+#: tasks in flight per worker
+WINDOW = 4
+
+Task = tuple[Source, str]
+
+
+def run(tasks: Iterable[Task], overrides: Overrides, *, engine: str = "local", jobs: int = 0,
+        scheduler: str | None = None) -> Iterator[Outcome]:
+    """The outcome of every task (in any order)."""
+    if engine == "dask":
+        return _dask(tasks, overrides, jobs, scheduler)
+    if engine != "local":
+        raise KgError(f"unknown engine {engine!r} (one of {', '.join(ENGINES)})")
+    if scheduler is not None:
+        raise KgError("--scheduler needs --engine dask")
+    if jobs <= 0:
+        return (document_outcome(source, key, overrides) for source, key in tasks)
+    return _pool(tasks, overrides, jobs)
+
+
+def _pool(tasks: Iterable[Task], overrides: Overrides, jobs: int) -> Iterator[Outcome]:
+    import multiprocessing
+
+    from kg.corpus import warm_up
+
+    tasks = iter(tasks)
+    first = next(tasks, None)
+    if first is None:
+        return  # everything came from the cache: no pool, no warm-up
+    warm_up()  # before the fork: workers share the gazetteer, village index and tokenizer
+    context = multiprocessing.get_context("fork")
+    step = partial(_step, overrides=overrides)
+    with context.Pool(jobs, initializer=_lower_priority) as pool:
+        pending: deque = deque()
+        for task in itertools.chain([first], tasks):
+            pending.append(pool.apply_async(step, (task,)))
+            while len(pending) >= jobs * WINDOW:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+def _step(task: Task, overrides: Overrides) -> Outcome:
+    return document_outcome(task[0], task[1], overrides)
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(5)
+
+
+def _dask(tasks: Iterable[Task], overrides: Overrides, jobs: int,
+          scheduler: str | None) -> Iterator[Outcome]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError as exc:
+        raise KgError("--engine dask needs dask.distributed: pip install 'kg[dask]'") from exc
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=None, silence_logs=40))
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(scheduler, timeout=10))
+            except (OSError, TimeoutError) as exc:
+                raise KgError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from exc
+        workers = max(1, len(client.scheduler_info().get("workers", {})))
+        done = as_completed()
+        in_flight = 0
+        for source, key in tasks:
+            # pure=False: two builds of the same input are separate tasks (no stale result)
+            done.add(client.submit(document_outcome, source, key, overrides, pure=False))
+            in_flight += 1
+            while in_flight >= workers * WINDOW:
+                yield next(done).result()
+                in_flight -= 1
+        for future in done:
+            yield future.result()

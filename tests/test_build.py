@@ -1,0 +1,157 @@
+"""`kg build` as a library function and as a command: byte-identical to the in-memory graph,
+a mistyped input never destroys a build, the outputs are replaced as one set (checked by
+killing real builds with SIGKILL), and the cache makes rebuilds incremental and exact."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kg.corpus import build, build_outputs
+from kg.errors import NoInputError
+from kg.graph.formats import serialize
+from kg.outputs import CURRENT, NAMES, SET_PREFIX
+from tests.conftest import DEV, ROOT, SEEDS
+
+OUTPUTS = ("graph.ttl", "graph.html", "entities.jsonl")
+
+
+def run_kg(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "kg", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300, env={**os.environ, **(env or {})})
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {name: (out / name).read_bytes() for name in OUTPUTS}
+
+
+def corpus(folder: Path, names: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copy(DEV / "texts" / name, folder / name)
+    return folder
+
+
+DEV_NAMES = sorted(p.name for p in (DEV / "texts").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> tuple[Path, Path, dict[str, bytes]]:
+    """Three dev articles and their build (no SHACL: the kill tests only look at files)."""
+    root = tmp_path_factory.mktemp("small")
+    inputs = corpus(root / "in", DEV_NAMES[:3])
+    out = root / "out"
+    build_outputs([inputs], out, validate="never")
+    return inputs, out, snapshot(out)
+
+
+def test_graph_ttl_equals_the_in_memory_graph_of_the_python_api(built, seed_paths):
+    code, out = built
+    assert code == 0
+    assert (out / "graph.ttl").read_bytes() == serialize(build(seed_paths))
+
+
+def test_every_output_is_in_the_current_set(built):
+    _, out = built
+    target = out / os.readlink(out / CURRENT)
+    assert target.name.startswith(SET_PREFIX)
+    for name in NAMES:
+        assert (out / name).resolve() == (target / name).resolve()
+    assert [p.name for p in out.iterdir() if p.name.startswith(SET_PREFIX)] == [target.name]
+
+
+def test_a_mistyped_input_leaves_the_build_byte_identical(small, tmp_path):
+    _, out, before = small
+    proc = run_kg("build", str(SEEDS / "typo"), "--out", str(out))
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert lines and all(line.startswith("kg: ") for line in lines), proc.stderr
+    assert "nothing written" in lines[-1]
+    assert snapshot(out) == before
+
+
+def test_no_readable_input_raises_and_writes_nothing(tmp_path):
+    with pytest.raises(NoInputError):
+        build_outputs([tmp_path / "missing"], tmp_path / "out")
+    assert not any(p.name in NAMES for p in (tmp_path / "out").iterdir())
+
+
+@pytest.mark.parametrize("point", ["loaded", "half-written", "written", "switched"])
+def test_a_killed_build_leaves_the_old_set_or_the_new_one(small, tmp_path, point):
+    inputs, out, before = small
+    work = tmp_path / "out"
+    shutil.copytree(out, work, symlinks=True)
+    changed = corpus(tmp_path / "in", DEV_NAMES[:2] + DEV_NAMES[3:4])  # one removed, one added
+    proc = run_kg("build", str(changed), "--out", str(work), "--validate", "never", "-j", "0",
+                  env={"KG_TEST_KILL_AT": point})
+    assert proc.returncode == -9, proc.stderr  # killed by SIGKILL at that point
+    after_kill = snapshot(work)
+    fresh = tmp_path / "fresh"
+    build_outputs([changed], fresh, validate="never")
+    expected = snapshot(fresh)
+    assert after_kill in (before, expected)
+    assert after_kill == (expected if point == "switched" else before)
+    # the next build finishes the job and removes what the killed one left
+    proc = run_kg("build", str(changed), "--out", str(work), "--validate", "never", "-j", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert snapshot(work) == expected
+    sets = [p for p in work.iterdir() if p.name.startswith(SET_PREFIX)]
+    assert len(sets) == 1 and not any(p.name.endswith(".tmp") for p in work.iterdir())
+
+
+def test_a_folder_written_by_an_older_kg_is_taken_over(small, tmp_path):
+    inputs, _, before = small
+    out = tmp_path / "old"
+    out.mkdir()
+    for name, data in before.items():
+        (out / name).write_bytes(b"old " + data)
+    build_outputs([inputs], out, validate="never")
+    assert snapshot(out) == before
+    assert all((out / name).is_symlink() for name in OUTPUTS)
+
+
+def test_rebuild_extracts_only_changes_and_equals_a_fresh_build(small, tmp_path):
+    inputs, out, _ = small
+    work = tmp_path / "out"
+    shutil.copytree(out, work, symlinks=True)
+    changed = corpus(tmp_path / "in", DEV_NAMES[:3])
+    (changed / DEV_NAMES[0]).unlink()  # removed
+    shutil.copy(DEV / "texts" / DEV_NAMES[4], changed / DEV_NAMES[4])  # added
+    text = (changed / DEV_NAMES[1]).read_text(encoding="utf-8")
+    (changed / DEV_NAMES[1]).write_text(text + "\n杭州市民政局发布通知。\n", encoding="utf-8")
+    report = build_outputs([changed], work, validate="never")
+    assert (report.extracted, report.reused, report.dropped) == (2, 1, 2)
+    fresh = tmp_path / "fresh"
+    build_outputs([changed], fresh, validate="never")
+    assert snapshot(work) == snapshot(fresh)
+
+
+def test_reposts_are_extracted_once_and_keep_every_file_name(tmp_path):
+    inputs = corpus(tmp_path / "in", DEV_NAMES[:1])
+    for n in range(3):
+        shutil.copy(inputs / DEV_NAMES[0], inputs / f"repost-{n}.txt")
+    report = build_outputs([inputs], tmp_path / "out", validate="never")
+    assert (report.documents, report.extracted) == (4, 1)
+    ttl = (tmp_path / "out" / "graph.ttl").read_text(encoding="utf-8")
+    for n in range(3):
+        assert f'"repost-{n}.txt"' in ttl
+    graph = build([inputs])
+    assert (tmp_path / "out" / "graph.ttl").read_bytes() == serialize(graph)
+
+
+def test_an_unchanged_rebuild_keeps_the_current_set(small, tmp_path):
+    inputs, out, before = small
+    work = tmp_path / "out"
+    shutil.copytree(out, work, symlinks=True)
+    current = os.readlink(work / CURRENT)
+    report = build_outputs([inputs], work, validate="never")
+    assert (report.extracted, report.documents) == (0, 3) and report.triples > 1000
+    assert os.readlink(work / CURRENT) == current and snapshot(work) == before
+    (work / "graph.html").unlink()  # an output gone: the set is written again
+    build_outputs([inputs], work, validate="never")
+    assert os.readlink(work / CURRENT) != current and snapshot(work) == before
