@@ -81,7 +81,7 @@ class BuildCache:
 
     @classmethod
     def open(cls, out: Path, version: str) -> BuildCache:
-        import pyoxigraph
+        from kg.sparql.store import writable_store
 
         folder = out / FOLDER
         db_path = folder / "index.sqlite"
@@ -97,7 +97,7 @@ class BuildCache:
             "CREATE TABLE files (position INTEGER PRIMARY KEY, name TEXT, key TEXT);")
         db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
         db.commit()
-        store = pyoxigraph.Store(str(folder / "store"))
+        store = writable_store(folder / "store")
         cache = cls(folder, store, db)
         cache._drop_orphans()
         return cache

@@ -377,7 +377,6 @@ def _own_outputs(out: Path) -> set[str]:
 
 
 def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: str) -> None:
-    import pyoxigraph
 
     from kg.assemble import (
         TurtleNamer,
@@ -389,7 +388,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         sorted_unique,
         write_turtle,
     )
-    from kg.sparql.store import MARKER
+    from kg.sparql.store import MARKER, writable_store
     from kg.view.stored import write_html_from_store
 
     with open(folder / "entities.jsonl", "w", encoding="utf-8", newline="\n") as stream:
@@ -401,7 +400,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     names = (file_name_triple(entry.digest, name) for name, entry in cache.files())
     lines = sort_key_lines(cache.store, label_choices(cache.store),
                            itertools.chain(schema_triples(), names), namer)
-    store = pyoxigraph.Store(str(folder / "store"))
+    store = writable_store(folder / "store")
     with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
         report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,
                                       batch=100_000)

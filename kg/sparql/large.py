@@ -15,7 +15,6 @@ are read with rdflib as before, so their output does not change.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -84,7 +83,7 @@ def _store_output(store: pyoxigraph.Store, query: str, fmt: str,
                   params: dict[str, str] | None = None) -> str:
     import pyoxigraph
 
-    from kg.sparql.query import query_text
+    from kg.sparql.query import format_rows, query_text
 
     try:
         result = store.query(query_text(query, params), prefixes={p: str(ns) for p, ns in PREFIXES.items()})
@@ -133,26 +132,6 @@ def _turtle(graph: Graph) -> str:
 def _lexical(term: Any) -> str:
     """The text rdflib's ``str(term)`` gives: an IRI, a blank node id, a literal's lexical form."""
     return "" if term is None else str(term.value)
-
-
-def format_rows(names: list[str], table: list[list[str]], fmt: str) -> str:
-    """Rows of strings as ``kg query`` prints them (the same output as
-    :func:`kg.sparql.query.format_result`)."""
-    import csv
-    import io
-
-    from kg.sparql.query import _table
-
-    if fmt == "json":
-        return json.dumps([dict(zip(names, row, strict=True)) for row in table],
-                          ensure_ascii=False, indent=1)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(names)
-        writer.writerows(table)
-        return buffer.getvalue()
-    return _table(names, table)
 
 
 # ------------------------------------------------------------------------------ validate

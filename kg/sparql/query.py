@@ -67,7 +67,11 @@ def rows(result: Result) -> tuple[list[str], list[list[str]]]:
 
 
 def format_result(result: Result, fmt: str = "table") -> str:
-    names, table = rows(result)
+    return format_rows(*rows(result), fmt)
+
+
+def format_rows(names: list[str], table: list[list[str]], fmt: str = "table") -> str:
+    """Rows of strings as ``kg query`` prints them: an aligned table, CSV or JSON."""
     if fmt == "json":
         return json.dumps([dict(zip(names, row, strict=True)) for row in table],
                           ensure_ascii=False, indent=1)

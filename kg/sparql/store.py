@@ -9,7 +9,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from kg.errors import GraphError
+from kg.errors import GraphError, OutputError
 from kg.graph.formats import OXIGRAPH_FORMATS, format_of
 
 if TYPE_CHECKING:
@@ -73,6 +73,18 @@ def write_store(graph_or_path: Graph | str | os.PathLike[str],
         shutil.rmtree(target)
     partial.rename(target)
     return count
+
+
+def writable_store(path: str | os.PathLike[str]) -> pyoxigraph.Store:
+    """Open (or create) an on-disk store to write into; RocksDB's long error for a full disk
+    or a missing permission becomes an :class:`OutputError` naming the folder and the cause."""
+    import pyoxigraph
+
+    try:
+        return pyoxigraph.Store(str(path))
+    except OSError as exc:
+        cause = str(exc).rstrip().rsplit(": ", 1)[-1] or type(exc).__name__
+        raise OutputError(f"{path}: cannot be written ({cause})") from exc
 
 
 def open_source(path: str | os.PathLike[str], read_only: bool = True) -> pyoxigraph.Store:
