@@ -27,7 +27,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg.errors import ExtractionError, InputError, KgError
-from kg.graph.vocab import ID, KG
+from kg.graph.vocab import ID, KG, PREFIXES
 from kg.model import Source
 
 if TYPE_CHECKING:
@@ -182,17 +182,27 @@ def label_choices(store: pyoxigraph.Store) -> dict[str, LabelChoice]:
     return choices
 
 
-_ENTITY_COUNTS = """
-PREFIX kg: <{kg}>
-SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE {
-  GRAPH ?g { ?s a ?t . ?s kg:mentionedIn|kg:listedIn ?d } } GROUP BY ?t
-""".replace("{kg}", str(KG))
+@dataclass(frozen=True)
+class EntityCounts:
+    """Entities of one type by how the articles name them (the ``entities-per-type`` query's
+    ``entities``, ``listedOnly`` and ``ancestors`` columns)."""
+
+    named: int  # in an article's text (kg:mentionedIn)
+    listed_only: int  # only in an article's lists of other articles (kg:listedIn)
+    ancestors: int  # in no article: gazetteer ancestors of the districts named
 
 
-def entity_counts(store: pyoxigraph.Store) -> dict[str, int]:
-    """Distinct entities by type (local name) over every document's graph."""
-    return {row["t"].value.rsplit("#", 1)[-1]: int(row["n"].value)
-            for row in cast("pyoxigraph.QuerySolutions", store.query(_ENTITY_COUNTS))}
+def entity_counts(store: pyoxigraph.Store) -> dict[str, EntityCounts]:
+    """Entities by type (local name) over every document's graph, counted by the
+    ``entities-per-type`` query itself, so ``kg build`` prints what ``kg query`` answers."""
+    from kg.sparql.query import query_text
+
+    rows = cast("pyoxigraph.QuerySolutions", store.query(
+        query_text("entities-per-type"), use_default_graph_as_union=True,
+        prefixes={p: str(ns) for p, ns in PREFIXES.items()}))
+    return {row["type"].value.rsplit("#", 1)[-1]: EntityCounts(
+        int(row["entities"].value), int(row["listedOnly"].value), int(row["ancestors"].value))
+        for row in rows}
 
 
 # ---------------------------------------------------------------- writing, streaming

@@ -48,10 +48,15 @@ def cmd_build(args: argparse.Namespace) -> int:
 
         write_store(report.outputs["graph.ttl"], args.store)
     out = Path(args.out)
-    types = ", ".join(f"{k} {report.entities.get(k, 0)}" for k in
-                      ("District", "Agency", "Facility", "Program"))
+    kinds = ("District", "Agency", "Facility", "Program")
     print(f"documents: {report.documents}" + (f" ({len(report.failed)} failed)" if report.failed else ""))
-    print(f"entities: {types}")
+    # the columns of `kg query OUT/graph.ttl entities-per-type`, in the view's legend too
+    print("entities: " + ", ".join(f"{k} {report.entities.get(k, 0)}" for k in kinds)
+          + " (named in an article's text)")
+    for counts, words in ((report.listed_only, "only in lists of other articles"),
+                          (report.ancestors, "ancestors from the gazetteer")):
+        if any(counts.values()):
+            print(f"  + {words}: " + ", ".join(f"{k} {counts[k]}" for k in kinds if counts[k]))
     print(f"triples: {report.triples}")
     if not report.validated:
         print(f"SHACL: not run ({report.triples} triples; `kg validate {out / 'graph.ttl'}` "

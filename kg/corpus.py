@@ -135,7 +135,11 @@ def extract(
 class BuildReport:
     documents: int = 0
     failed: list[str] = field(default_factory=list)
+    #: entities by type, as the ``entities-per-type`` query counts them: named in an
+    #: article's text, named only in its lists of other articles, gazetteer ancestors
     entities: Counter[str] = field(default_factory=Counter)
+    listed_only: Counter[str] = field(default_factory=Counter)
+    ancestors: Counter[str] = field(default_factory=Counter)
     characters: int = 0
     triples: int = 0
     seconds: float = 0.0
@@ -324,7 +328,10 @@ def build_outputs(
                                   if outputs.current(out) else ""))
         report.documents = 0
         report.dropped = cache.drop_unused()
-        report.entities.update(entity_counts(cache.store))
+        for kind, counts in entity_counts(cache.store).items():
+            report.entities[kind] += counts.named
+            report.listed_only[kind] += counts.listed_only
+            report.ancestors[kind] += counts.ancestors
         signature = f"{cache.files_digest()} {validate}"
         if not _reuse_outputs(cache, out, signature, report):
             folder = outputs.new_set(out)

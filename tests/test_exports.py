@@ -97,7 +97,7 @@ def test_select_frame_gives_a_dataframe(seed_graph) -> None:
     pandas = pytest.importorskip("pandas")
     frame = kg.select(seed_graph, "entities-per-type", frame=True)
     assert isinstance(frame, pandas.DataFrame)
-    assert list(frame.columns) == ["type", "entities", "articles"]
+    assert list(frame.columns) == ["type", "entities", "articles", "listedOnly", "ancestors"]
     assert frame.to_dict("records") == kg.select(seed_graph, "entities-per-type")
     empty = kg.select(seed_graph, "SELECT ?x ?y WHERE { ?x a kg:NoSuchClass ; ?y ?z }", frame=True)
     assert list(empty.columns) == ["x", "y"] and len(empty) == 0

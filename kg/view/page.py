@@ -131,10 +131,10 @@ def payload(data: ViewData, selection: Selection, options: ViewOptions) -> dict[
     for old, new in sentences.items():
         page_sentences[new] = list(data.sentences[old])
     counts = [0] * len(TYPES)
-    # what each count holds, the three numbers kg reports elsewhere: entities named in an
-    # article's text (the entities-per-type query), named only in its lists of other
-    # articles (kg:listedIn; with the first, `kg build`'s summary), and districts present
-    # only as gazetteer ancestors of those
+    # what each count holds, the three numbers `kg build` prints and the entities-per-type
+    # query's columns entities / listedOnly / ancestors: entities named in an article's
+    # text (kg:mentionedIn), named only in its lists of other articles (kg:listedIn), and
+    # named nowhere (districts there as gazetteer ancestors of those named)
     parts = [[0, 0, 0] for _ in TYPES]
     for node in nodes:
         counts[node["t"]] += 1

@@ -120,6 +120,7 @@ def read_store(store: pyoxigraph.Store) -> ViewData:
         for subject, _ in r.pairs(predicate):
             if (entity := entities.get(subject.value)) is not None:
                 entity.mentioned = True
+                entity.in_text = entity.in_text or predicate == str(KG.mentionedIn)
     for entity in entities.values():
         entity.label = entity.label or entity.iri.rsplit("/", 1)[-1]
         entity.aliases = sorted(set(entity.aliases) - {entity.label})

@@ -252,7 +252,7 @@
     var n = N[i], t = T[n.t], box = $("kg-details");
     box.replaceChildren();
     add(box, add(el("div", "kg-type"), swatch(colour(n), t.shape), t.label + " " + t.key +
-        (n.g ? "（行政区划参照，未被提及）" : "")));
+        (n.g ? "（上级区域：行政区划表中的上级，文章未提及）" : "")));
     add(box, el("h2", "kg-name", n.l));
     var dl = el("dl");
     row(dl, "别名", n.a ? n.a.join("、") : "");
@@ -338,21 +338,23 @@
       var box = el("input");
       box.type = "checkbox"; box.checked = true; box.value = t.key;
       box.addEventListener("change", function () { typeOn[k] = box.checked; applyFilters(false); });
-      /* t.parts: [named in the text, only in lists of other articles, gazetteer ancestors] */
-      var p = t.parts || [t.count, 0, 0], why = [];
-      if (p[1] || p[2]) {
-        why.push("正文 " + p[0]);
-        if (p[1]) why.push("仅列表 " + p[1]);
-        if (p[2]) why.push("上级 " + p[2]);
-      }
-      var count = el("span", "kg-muted", "（" + t.count + (why.length ? "：" + why.join(" · ") : "") + "）");
-      count.title = "正文：文章正文提及（entities-per-type 查询的计数）；仅列表：只出现在相关新闻列表中" +
-        "（kg:listedIn，与正文合计即 kg build 的计数）；上级：只来自行政区划表的上级区域";
+      /* t.parts: [named in an article's text, only in lists of other articles, ancestors
+         from the gazetteer]: the columns entities, listedOnly, ancestors of the
+         entities-per-type query, the three numbers kg build prints */
+      var p = t.parts || [t.count, 0, 0], more = [];
+      if (p[1]) more.push("+" + p[1] + " 仅在列表");
+      if (p[2]) more.push("+" + p[2] + " 上级区域");
+      var count = el("span", "kg-muted", " " + p[0] + (more.length ? "（" + more.join(" · ") + "）" : ""));
+      count.title = p[0] + " 正文提及 named in an article's text" +
+        (p[1] ? "\n+" + p[1] + " 仅在其他文章的列表中 only in lists of other articles" : "") +
+        (p[2] ? "\n+" + p[2] + " 行政区划表的上级区域 ancestors from the gazetteer" : "") +
+        (D.total > N.length ? "\n（本页只含图中 " + D.total + " 个实体里的 " + N.length + " 个）"
+                            : "\n（与 kg build 和 entities-per-type 查询的计数相同）");
       add(legend, add(el("label"), box, swatch(t.color, t.shape), t.label + " " + t.key, count));
     });
     if (N.some(function (n) { return n.g; })) {
       add(legend, add(el("div", "kg-static"), swatch(D.gazetteerColor, T[0].shape),
-                      el("span", "kg-muted", " 行政区划参照（未被提及的上级区域）")));
+                      el("span", "kg-muted", " 上级区域：行政区划表中的上级，文章未提及 (ancestors from the gazetteer)")));
     }
     var select = $("kg-district");
     var all = el("option", null, "全部区域 All districts");
