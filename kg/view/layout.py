@@ -2,8 +2,11 @@
 
 A balloon layout of a spanning forest: each entity hangs from one anchor (a district from
 its parent district, a facility from where it is, an agency from its jurisdiction, a program
-from the agency running it). Leaves sit in a sunflower disc around their anchor, subtrees on
-a ring outside it, and the trees are packed in rows. Linear in the number of nodes.
+from the agency running it). Leaves sit in a sunflower disc around their anchor, subtrees in
+wedges outside it, each claiming only the room its nodes need (a balloon's rings are mostly
+empty: laid out by their full discs, the seed graph opened at scale 0.07); nodes that then
+come too close are pushed apart (:func:`untangle`), and the trees are packed in rows.
+Linear in the number of nodes.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from kg.graph.vocab import ID
 from kg.view.data import ViewData
 
 SPACING = 90.0  # distance between neighbouring leaves, in vis-network units
+DENSITY = 55.0  # radius a subtree claims per sqrt(node), where its ring is empty
+GAP = 45.0  # the closest two nodes may end up
+SHARE = 1.6  # how far, in claimed radii, a tree keeps the others off (its edge is sparse)
 GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 LONERS = "\0loners"  # a virtual root holding the entities related to nothing shown
 
@@ -73,6 +79,7 @@ def balloon(keep: list[str], anchor: dict[str, str]) -> dict[str, tuple[float, f
         children[LONERS] = singles
     # post-order without recursion: radius of each subtree and its children's offsets
     radius: dict[str, float] = {}
+    size: dict[str, int] = {}
     offsets: dict[str, list[tuple[str, float, float]]] = {}
     order: list[str] = []
     stack = list(roots)
@@ -90,32 +97,81 @@ def balloon(keep: list[str], anchor: dict[str, str]) -> dict[str, tuple[float, f
             placed.append((leaf, r * math.cos(j * GOLDEN_ANGLE), r * math.sin(j * GOLDEN_ANGLE)))
             disc = max(disc, r + SPACING * 0.5)
         outer = disc
-        if trees:
-            widest = radius[trees[0]]
-            ring = max(disc + widest, sum(radius[t] for t in trees) / math.pi)
-            total = sum(radius[t] for t in trees)
-            angle = 0.0
-            for tree in trees:
-                share = 2 * math.pi * radius[tree] / total if len(trees) > 1 else 0.0
-                a = angle + share / 2
-                placed.append((tree, ring * math.cos(a), ring * math.sin(a)))
-                angle += share
-            outer = ring + widest
-        radius[node] = outer
+        total = sum(radius[t] for t in trees)
+        angle = 0.0
+        for tree in trees:
+            # each subtree in its own wedge (angle in proportion to its radius), as close
+            # to the leaves' disc as the wedge allows: a disc of radius r lies inside a
+            # wedge of half-angle h when its centre is r / sin(h) from the apex
+            r = radius[tree]
+            share = 2 * math.pi * r / total if len(trees) > 1 else 2 * math.pi
+            distance = disc + r
+            if share < math.pi:
+                distance = max(distance, r / math.sin(share / 2))
+            a = angle + share / 2
+            placed.append((tree, distance * math.cos(a), distance * math.sin(a)))
+            angle += share
+            outer = max(outer, distance + r)
+        size[node] = 1 + sum(size[c] for c in children[node])
+        # a subtree's disc is mostly empty ring: its neighbours may reach into it as far as
+        # the area its nodes need (DENSITY per node); untangle() separates what then touches
+        radius[node] = min(outer, max(disc, DENSITY * math.sqrt(size[node])))
         offsets[node] = placed
-    centres = _pack(roots, radius)
-    positions: dict[str, tuple[float, float]] = {}
+    # each tree drawn around its root, then the trees packed, each keeping the others off
+    # the disc its nodes cover, or SHARE times the room it claims if that is less
+    local: dict[str, dict[str, tuple[float, float]]] = {}
+    extent: dict[str, float] = {}
     for root in roots:
-        positions[root] = centres[root]
+        tree = local[root] = {root: (0.0, 0.0)}
         stack = [root]
         while stack:
             node = stack.pop()
-            x, y = positions[node]
+            x, y = tree[node]
             for child, dx, dy in offsets[node]:
-                positions[child] = (x + dx, y + dy)
+                tree[child] = (x + dx, y + dy)
                 stack.append(child)
+        extent[root] = max(math.hypot(x, y) for x, y in tree.values()) + SPACING * 0.5
+    centres = _pack(roots, {r: min(extent[r], SHARE * radius[r]) for r in roots})
+    positions: dict[str, tuple[float, float]] = {}
+    for root in roots:
+        cx, cy = centres[root]
+        positions.update((n, (cx + x, cy + y)) for n, (x, y) in local[root].items())
     positions.pop(LONERS, None)
-    return positions
+    return untangle(positions)
+
+
+def untangle(positions: dict[str, tuple[float, float]],
+             rounds: int = 30) -> dict[str, tuple[float, float]]:
+    """Pairs of nodes closer than GAP pushed apart, half the overlap each, a few rounds,
+    in IRI order (so the same graph gives the same positions); a grid keeps it linear."""
+    names = sorted(positions)
+    xy = [list(positions[n]) for n in names]
+    for _ in range(rounds):
+        grid: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for i, (x, y) in enumerate(xy):
+            grid[(math.floor(x / GAP), math.floor(y / GAP))].append(i)
+        moved = False
+        for i, p in enumerate(xy):
+            gx, gy = math.floor(p[0] / GAP), math.floor(p[1] / GAP)
+            for dx in (-1, 0, 1):
+                for dy in (-1, 0, 1):
+                    for j in grid.get((gx + dx, gy + dy), ()):
+                        if j <= i:
+                            continue
+                        q = xy[j]
+                        ex, ey = q[0] - p[0], q[1] - p[1]
+                        dist = math.hypot(ex, ey)
+                        if dist >= GAP:
+                            continue
+                        if dist < 1e-6:  # on top of each other: apart along a fixed angle
+                            ex, ey, dist = math.cos(i), math.sin(i), 1.0
+                        push = (GAP - dist) / 2 / dist
+                        p[0] -= ex * push; p[1] -= ey * push  # noqa: E702
+                        q[0] += ex * push; q[1] += ey * push  # noqa: E702
+                        moved = True
+        if not moved:
+            break
+    return {n: (p[0], p[1]) for n, p in zip(names, xy, strict=True)}
 
 
 def _pack(roots: list[str], radius: dict[str, float]) -> dict[str, tuple[float, float]]:
