@@ -38,8 +38,16 @@ def _head_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, lex.facility_heads)))
 
 
-def _heads(scan: Scan) -> list[tuple[int, int]]:
-    """Where a facility head stands as a word: (head start, end)."""
+def _heads(scan: Scan) -> tuple[tuple[int, int], ...]:
+    """Where a facility head stands as a word: (head start, end), found once per scan (the
+    rules and the model's candidates both need them)."""
+    found = scan.memo.get("facility_heads")
+    if found is None:
+        found = scan.memo["facility_heads"] = _find_heads(scan)
+    return found
+
+
+def _find_heads(scan: Scan) -> tuple[tuple[int, int], ...]:
     text = scan.text
     out = []
     for match in _head_pattern().finditer(text):
@@ -52,7 +60,7 @@ def _heads(scan: Scan) -> list[tuple[int, int]]:
         if text.startswith("地", end) and match.group(0).endswith("场"):
             continue  # 体育场|地面积: the place is 体育场地, a kind, not a named 体育场
         out.append((head_start, end))
-    return out
+    return tuple(out)
 
 
 def _own_start(

@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kg.model import Sentence
 from kg.resources import lexicon
@@ -42,6 +42,8 @@ class Scan:
     token_ending_at: dict[int, int] = field(repr=False)  # offset → index of token ending there
     token_starting_at: dict[int, int] = field(repr=False)
     starts: list[int] = field(repr=False, default_factory=list)  # token starts, ascending
+    #: what several steps find in the same text, found once (facility heads …)
+    memo: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     @classmethod
     def of(cls, text: str) -> Scan:
