@@ -321,19 +321,26 @@ def _line_items(text: str, categories: re.Pattern[str]) -> list[ProgramSpan]:
     return out
 
 
+@cache
+def _candidate_heads() -> re.Pattern[str]:
+    lex = lexicon()
+    return re.compile("|".join(map(re.escape, (*lex.program_unquoted_heads,
+                                               *lex.program_candidate_heads))))
+
+
 def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
     text = scan.text
-    heads = "|".join(map(re.escape, (*lex.program_unquoted_heads, *lex.program_candidate_heads)))
     out = []
-    for match in re.finditer(heads, text):
+    for match in _candidate_heads().finditer(text):
         head_start, end = match.span()
         if not _ends_word(scan, end):
             continue
         left = head_start
         while left > 0 and head_start - left < CANDIDATE_REACH and NAME_RUN.match(text[left - 1]):
             left -= 1
-        first = bisect_left(scan.starts, left)
-        for token in scan.tokens[first:]:
+        tokens = scan.tokens
+        for i in range(bisect_left(scan.starts, left), len(tokens)):  # no copy of the rest
+            token = tokens[i]
             start = token.start
             if start > head_start - 2:
                 break

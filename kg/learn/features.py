@@ -23,6 +23,7 @@ from kg.text import word_tag
 PUNCT_KEPT = set("，。、；：！？“”《》()「」·-\n ")
 
 
+@lru_cache(maxsize=8192)
 def char_class(ch: str) -> str:
     """A coarse class of one character: the character itself for punctuation worth telling
     apart, else H (Han), D (digit), L (Latin), P (other), ^ (no character)."""
@@ -87,32 +88,37 @@ class Context:
         return self.scan.tokens[index].text if index is not None else ""
 
 
-def _edges(ctx: Context, start: int, end: int) -> list[str]:
-    """Features of the span's two edges, each computed once per offset and document."""
+def _edges(ctx: Context, feats: list[str], start: int, end: int) -> list[str]:
+    """``feats`` with the features of the span's two edges added, each edge's computed once
+    per offset and document."""
     left = ctx.left_memo.get(start)
     if left is None:
         left = ctx.left_memo[start] = _left_edge(ctx, start)
     right = ctx.right_memo.get(end)
     if right is None:
         right = ctx.right_memo[end] = _right_edge(ctx, end)
-    return left + right
+    feats += left
+    feats += right
+    return feats
 
 
 def _left_edge(ctx: Context, start: int) -> list[str]:
     scan = ctx.scan
     text = scan.text
     before = text[start - 1] if start > 0 else ""
-    index = scan.token_ending_at.get(start)  # ctx.token_before and token_at, inlined
-    prev_token = scan.tokens[index].text if index is not None else ""
-    index = scan.token_starting_at.get(start)
-    first = scan.tokens[index].text if index is not None else ""
+    ending = scan.token_ending_at.get(start)  # ctx.token_before and token_at, inlined
+    prev_token = scan.tokens[ending].text if ending is not None else ""
+    starting = scan.token_starting_at.get(start)
+    first = scan.tokens[starting].text if starting is not None else ""
+    # scan.is_boundary(start), from the two lookups above
+    boundary = start == 0 or start == len(text) or ending is not None or starting is not None
     head_of_line = text[text.rfind("\n", 0, start) + 1:start]
     return [
         f"prev={before}", f"prevc={char_class(before)}", f"prev2={text[max(0, start - 2):start]}",
         f"ptok={prev_token}", f"ptag={word_tag(prev_token) if prev_token else '^'}",
         f"ftok={first}", f"ftag={word_tag(first) if first else '-'}",
         f"first={text[start:start + 1]}",
-        _FLAG["boundary"][ctx.scan.is_boundary(start)],
+        _FLAG["boundary"][boundary],
         _FLAG["linestart"][not head_of_line.strip()],
         _FLAG["numbered"][bool(programs.LIST_NUMBER.fullmatch(head_of_line)) if head_of_line else False],
         _FLAG["after_district"][start in ctx.district_ends],
@@ -160,8 +166,7 @@ def facility_features(ctx: Context, span: FacilitySpan, head_start: int) -> list
         f"last_tag={word_tag(tokens[-1].text) if tokens else '-'}",
         f"generic&head={generic}&{head}",
     ]
-    feats.extend(_edges(ctx, span.start, span.end))
-    return feats
+    return _edges(ctx, feats, span.start, span.end)
 
 
 @cache
@@ -234,6 +239,5 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
         _FLAG["only_category"][bool(tail) and tail == name],
         _FLAG["agency_head"][name.endswith(lex.agency_heads)],
     ]
-    feats.extend(_edges(ctx, span.start, span.end))
-    return feats
+    return _edges(ctx, feats, span.start, span.end)
 
