@@ -10,6 +10,7 @@ or keep it when nothing else names the place (义蓬街道文体中心).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -38,8 +39,16 @@ def _head_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, lex.facility_heads)))
 
 
-def _heads(scan: Scan) -> list[tuple[int, int]]:
-    """Where a facility head stands as a word: (head start, end)."""
+def _heads(scan: Scan) -> tuple[tuple[int, int], ...]:
+    """Where a facility head stands as a word: (head start, end), found once per scan (the
+    rules and the model's candidates both need them)."""
+    found = scan.memo.get("facility_heads")
+    if found is None:
+        found = scan.memo["facility_heads"] = _find_heads(scan)
+    return found
+
+
+def _find_heads(scan: Scan) -> tuple[tuple[int, int], ...]:
     text = scan.text
     out = []
     for match in _head_pattern().finditer(text):
@@ -52,7 +61,7 @@ def _heads(scan: Scan) -> list[tuple[int, int]]:
         if text.startswith("地", end) and match.group(0).endswith("场"):
             continue  # 体育场|地面积: the place is 体育场地, a kind, not a named 体育场
         out.append((head_start, end))
-    return out
+    return tuple(out)
 
 
 def _own_start(
@@ -116,6 +125,7 @@ def candidates(
     characters (the rule's boundary among them)."""
     text = scan.text
     starts_to_ends = _starts_to_ends(district_ends)
+    district_starts = sorted(starts_to_ends)  # the District starts, ascending
     out: list[tuple[FacilitySpan, int]] = []
     for head_start, end in _heads(scan):
         left = head_start
@@ -126,7 +136,8 @@ def candidates(
         token = scan.covering(head_start)
         if token is not None and token.start < head_start and token.start >= left:
             starts.add(token.start)
-        starts |= {d for d in district_ends.values() if left <= d < head_start}
+        starts.update(district_starts[bisect_left(district_starts, left):
+                                      bisect_left(district_starts, head_start)])
         for start in sorted(starts):
             name_start, _level = _own_start(start, head_start, full_names, starts_to_ends)
             out.append((FacilitySpan(start, end, text[start:end], name_start, "model:name+head"),

@@ -76,7 +76,7 @@ def find_programs(scan: Scan, known_names: set[str]) -> list[ProgramSpan]:
         if (inner.endswith(lex.program_publication_ends) or inner in known_names
                 or inner in lex.program_not_names):
             continue
-        if not inner.endswith(lex.program_categories) and not _triggered(text, match.start()):
+        if not inner.endswith(lex.program_categories) and not triggered_at(scan, match.start()):
             continue
         found.append(ProgramSpan(match.start(), match.end(), match.group(0), inner, "book-title"))
     found.extend(_whole_lines(text, lex))
@@ -96,9 +96,29 @@ def _clause_start(text: str, offset: int) -> int:
     return 0
 
 
+@cache
+def _trigger_pattern() -> re.Pattern[str]:
+    # any one of the trigger words, literally: one pass over the clause instead of one per word
+    return re.compile("|".join(map(re.escape, lexicon().program_triggers)))
+
+
 def _triggered(text: str, offset: int) -> bool:
-    clause = text[_clause_start(text, offset) : offset]
-    return any(t in clause for t in lexicon().program_triggers)
+    """A trigger word (实施, 开展 …) in the clause that ends at ``offset``."""
+    return _trigger_pattern().search(text, _clause_start(text, offset), offset) is not None
+
+
+#: one clause break, any of CLAUSE_BREAK
+CLAUSE_BREAKS = re.compile("[" + re.escape(CLAUSE_BREAK) + "]")
+
+
+def triggered_at(scan: Scan, offset: int) -> bool:
+    """:func:`_triggered` on ``scan.text``, with the clause breaks found once per scan."""
+    breaks = scan.memo.get("clause_breaks")
+    if breaks is None:
+        breaks = scan.memo["clause_breaks"] = [m.start() for m in CLAUSE_BREAKS.finditer(scan.text)]
+    index = bisect_left(breaks, offset)  # breaks[index - 1] is the last one before offset
+    start = breaks[index - 1] + 1 if index else 0
+    return _trigger_pattern().search(scan.text, start, offset) is not None
 
 
 def _quoted(scan: Scan, lex: Lexicon, known: set[str]) -> list[ProgramSpan]:
@@ -139,7 +159,7 @@ def _quoted(scan: Scan, lex: Lexicon, known: set[str]) -> list[ProgramSpan]:
             continue
         rest = text[end : end + 12]
         cue = rest.startswith(lex.program_cues) or bool(LIST_TAIL.match(rest))
-        if cue or _triggered(text, match.start()):
+        if cue or triggered_at(scan, match.start()):
             accepted[i] = ProgramSpan(match.start(), end, match.group(0), inner,
                                       "quote+cue" if cue else "quote+trigger")
         else:
@@ -240,6 +260,7 @@ def to_mentions(spans: list[ProgramSpan]) -> list[Mention]:
 ITEM_END = re.compile(r"[。；;，,：:！!？?\n]|$")
 #: a run of characters a program name may hold (no clause marks, no quotes)
 NAME_RUN = re.compile(r"[\u3400-\u9fffA-Za-z0-9·()\-]")
+NAME_RUNS = re.compile(NAME_RUN.pattern + "+")  # a whole string of such characters
 CANDIDATE_REACH = 20  # characters before an unquoted category word
 
 
@@ -291,7 +312,7 @@ def _line_items(text: str, categories: re.Pattern[str]) -> list[ProgramSpan]:
         end_match = ITEM_END.search(text, start)
         end = end_match.start() if end_match else line_start + len(line)
         item = text[start:end]
-        if 4 <= len(item) <= 40 and all(NAME_RUN.match(ch) for ch in item):
+        if 4 <= len(item) <= 40 and NAME_RUNS.fullmatch(item):
             tail = max((m.end() for m in categories.finditer(item)), default=0)
             if tail == len(item):
                 rule = "model:list-item" if numbered else "model:line"
@@ -300,19 +321,26 @@ def _line_items(text: str, categories: re.Pattern[str]) -> list[ProgramSpan]:
     return out
 
 
+@cache
+def _candidate_heads() -> re.Pattern[str]:
+    lex = lexicon()
+    return re.compile("|".join(map(re.escape, (*lex.program_unquoted_heads,
+                                               *lex.program_candidate_heads))))
+
+
 def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
     text = scan.text
-    heads = "|".join(map(re.escape, (*lex.program_unquoted_heads, *lex.program_candidate_heads)))
     out = []
-    for match in re.finditer(heads, text):
+    for match in _candidate_heads().finditer(text):
         head_start, end = match.span()
         if not _ends_word(scan, end):
             continue
         left = head_start
         while left > 0 and head_start - left < CANDIDATE_REACH and NAME_RUN.match(text[left - 1]):
             left -= 1
-        first = bisect_left(scan.starts, left)
-        for token in scan.tokens[first:]:
+        tokens = scan.tokens
+        for i in range(bisect_left(scan.starts, left), len(tokens)):  # no copy of the rest
+            token = tokens[i]
             start = token.start
             if start > head_start - 2:
                 break

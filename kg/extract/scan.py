@@ -6,7 +6,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from kg.model import Sentence
 from kg.resources import lexicon
@@ -42,6 +42,9 @@ class Scan:
     token_ending_at: dict[int, int] = field(repr=False)  # offset → index of token ending there
     token_starting_at: dict[int, int] = field(repr=False)
     starts: list[int] = field(repr=False, default_factory=list)  # token starts, ascending
+    ends: list[int] = field(repr=False, default_factory=list)  # token ends, ascending
+    #: what several steps find in the same text, found once (facility heads …)
+    memo: dict[str, Any] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     @classmethod
     def of(cls, text: str) -> Scan:
@@ -53,6 +56,7 @@ class Scan:
             token_ending_at={t.end: i for i, t in enumerate(tokens)},
             token_starting_at={t.start: i for i, t in enumerate(tokens)},
             starts=[t.start for t in tokens],
+            ends=[t.end for t in tokens],
         )
 
     def covering(self, offset: int) -> Token | None:
@@ -64,12 +68,9 @@ class Scan:
 
     def tokens_within(self, start: int, end: int) -> list[Token]:
         """The tokens that start at or after ``start`` and end by ``end``."""
-        index = bisect_left(self.starts, start)
-        out = []
-        while index < len(self.tokens) and self.tokens[index].end <= end:
-            out.append(self.tokens[index])
-            index += 1
-        return out
+        # the tokens follow each other, so those that end by ``end`` are a prefix of them
+        first, last = bisect_left(self.starts, start), bisect_right(self.ends, end)
+        return list(self.tokens[first:last]) if last > first else []
 
     def is_boundary(self, offset: int) -> bool:
         """True when a token starts or ends at ``offset`` (or it is an end of the text)."""

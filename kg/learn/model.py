@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,8 +41,16 @@ class Model:
     record: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def probability(self, kind: str, features: list[str]) -> float:
-        z = self.intercepts[kind] + sum(map(self.weights[kind].get, features, repeat(0.0)))
-        return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+        return self.probabilities(kind, [features])[0]
+
+    def probabilities(self, kind: str, examples: Iterable[list[str]]) -> list[float]:
+        """:meth:`probability` of each feature list (the lookups bound once)."""
+        weight, intercept, exp = self.weights[kind].get, self.intercepts[kind], math.exp
+        out = []
+        for features in examples:
+            z = intercept + sum(map(weight, features, repeat(0.0)))
+            out.append(1.0 / (1.0 + exp(-z)) if z > -500 else 0.0)
+        return out
 
     def to_json(self) -> str:
         """The file's text: keys sorted, weights rounded, so training twice gives the same

@@ -79,7 +79,8 @@ def choose(model: Model, kind: str, examples: list[tuple[S, list[str]]]) -> list
     longer, then the earlier). A reading the rules chose is kept from ``model.threshold``
     on; one only the candidate generators propose (rule ``model:…``) needs
     ``model.threshold_new``."""
-    scored = [(model.probability(kind, feats), span) for span, feats in examples]
+    scored = list(zip(model.probabilities(kind, (feats for _, feats in examples)),
+                      (span for span, _ in examples), strict=True))
     scored.sort(key=lambda ps: (-ps[0], -(ps[1].end - ps[1].start), ps[1].start))
     kept: list[S] = []
     for p, span in scored:
