@@ -122,15 +122,15 @@ def balloon(keep: list[str], anchor: dict[str, str]) -> dict[str, tuple[float, f
     local: dict[str, dict[str, tuple[float, float]]] = {}
     extent: dict[str, float] = {}
     for root in roots:
-        tree = local[root] = {root: (0.0, 0.0)}
+        spots = local[root] = {root: (0.0, 0.0)}
         stack = [root]
         while stack:
             node = stack.pop()
-            x, y = tree[node]
+            x, y = spots[node]
             for child, dx, dy in offsets[node]:
-                tree[child] = (x + dx, y + dy)
+                spots[child] = (x + dx, y + dy)
                 stack.append(child)
-        extent[root] = max(math.hypot(x, y) for x, y in tree.values()) + SPACING * 0.5
+        extent[root] = max(math.hypot(x, y) for x, y in spots.values()) + SPACING * 0.5
     centres = _pack(roots, {r: min(extent[r], SHARE * radius[r]) for r in roots})
     positions: dict[str, tuple[float, float]] = {}
     for root in roots:
