@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from rdflib import Graph
@@ -14,9 +13,6 @@ from rdflib import Graph
 from kg.sparql.query import named_queries
 from kg.sparql.serve import SparqlServer, make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 QUERY = ("SELECT ?name WHERE { ?a a kg:Agency ; skos:prefLabel ?name } "
          "ORDER BY ?name LIMIT 5")
 
@@ -34,21 +30,6 @@ def server(seed_graph: Graph, tmp_path_factory: pytest.TempPathFactory
     finally:
         running.close()
         thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser():  # noqa: ANN201
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); "
-                    "run scripts/install-browser.sh as root")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright package is not installed (pip install -e '.[dev]')")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

@@ -14,7 +14,7 @@ from benchmarks.bench_view import synthetic_graph
 from kg.view import view_data, write_html
 from kg.view.data import read_graph
 from kg.view.select import ViewOptions, home_districts, select
-from tests.test_view import ARGS, CHROMIUM, Page
+from tests.test_view import Page
 
 
 @pytest.fixture(scope="module")
@@ -75,21 +75,6 @@ def test_legend_counts_say_what_they_count(seed_graph) -> None:
 
 
 # ---------------------------------------------------------------- in the browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium); "
-                    "run scripts/install-browser.sh as root")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the playwright package is not installed (pip install -e '.[dev]')")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
