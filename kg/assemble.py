@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import heapq
 import os
-import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg.errors import ExtractionError, InputError, KgError
+from kg.graph.turtle import INTEGER, IRI_TABLE, STRING_TABLE, IriNamer
 from kg.graph.vocab import ID, KG, PREFIXES
 from kg.model import Source
 
@@ -39,14 +39,6 @@ if TYPE_CHECKING:
 #: decides HTML detection, so two suffixes may give two different results)
 CONTENT_GRAPH = "urn:kg:content:"
 
-_IRI_TABLE = str.maketrans({**{ch: f"\\u{ord(ch):04X}" for ch in '<>"{}|^`\\'},
-                            **{chr(c): f"\\u{c:04X}" for c in range(0x21)}})
-_STRING_TABLE = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
-                               "\b": "\\b", "\f": "\\f"})
-# a Turtle prefixed name's local part kg writes unquoted (same rule as kg.graph.turtle)
-_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-# a canonical xsd:integer lexical form, written bare in Turtle
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
 
 
 def content_key(source: Source, digest: str) -> str:
@@ -69,13 +61,13 @@ class LineSink:
         written = self._terms.get(term)
         if written is None:
             if isinstance(term, URIRef):
-                written = "<" + str(term).translate(_IRI_TABLE) + ">"
+                written = "<" + str(term).translate(IRI_TABLE) + ">"
             elif isinstance(term, Literal):
-                written = '"' + str(term).translate(_STRING_TABLE) + '"'
+                written = '"' + str(term).translate(STRING_TABLE) + '"'
                 if term.language:
                     written += "@" + term.language
                 elif term.datatype is not None and term.datatype != XSD.string:
-                    written += "^^<" + str(term.datatype).translate(_IRI_TABLE) + ">"
+                    written += "^^<" + str(term.datatype).translate(IRI_TABLE) + ">"
             else:
                 raise TypeError(f"kg graphs hold no {type(term).__name__} terms")
             if len(self._terms) < 100_000:
@@ -208,25 +200,17 @@ def entity_counts(store: pyoxigraph.Store) -> dict[str, EntityCounts]:
 # ---------------------------------------------------------------- writing, streaming
 
 
-class TurtleNamer:
-    """Written forms of pyoxigraph terms, as :class:`kg.graph.turtle._Namer` writes the
-    rdflib terms of the same graph (the prefixes of :func:`kg.graph.triples.new_graph`)."""
+class TurtleNamer(IriNamer):
+    """Written forms of pyoxigraph terms, as :mod:`kg.graph.turtle` writes the rdflib terms
+    of the same graph (the prefixes of :func:`kg.graph.triples.new_graph`)."""
 
     def __init__(self) -> None:
         from kg.graph.triples import new_graph
 
-        self.prefixes = sorted(
-            ((str(prefix), str(namespace)) for prefix, namespace in new_graph().namespaces()
-             if prefix), key=lambda p: -len(p[1]))
-        self.used: set[tuple[str, str]] = set()
-        self.cache: dict[object, str] = {}
+        super().__init__(new_graph().namespaces())
 
     def iri(self, text: str) -> str:
-        for prefix, namespace in self.prefixes:
-            if text.startswith(namespace) and _LOCAL.match(text[len(namespace):]):
-                self.used.add((prefix, namespace))
-                return f"{prefix}:{text[len(namespace):]}"
-        return "<" + text.translate(_IRI_TABLE) + ">"
+        return self.iri_text(text)
 
     def term(self, term: object) -> str:
         import pyoxigraph
@@ -239,10 +223,10 @@ class TurtleNamer:
         elif isinstance(term, pyoxigraph.Literal):
             lexical = term.value
             datatype = term.datatype.value
-            if datatype == _XSD_INTEGER and _INTEGER.match(lexical):
+            if datatype == _XSD_INTEGER and INTEGER.match(lexical):
                 written = lexical
             else:
-                written = '"' + lexical.translate(_STRING_TABLE) + '"'
+                written = '"' + lexical.translate(STRING_TABLE) + '"'
                 if term.language:
                     written += "@" + term.language
                 elif datatype != _XSD_STRING:

@@ -17,32 +17,46 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+#: a canonical xsd:integer lexical form, written bare
+INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _IRI_ESCAPES = {ch: f"\\u{ord(ch):04X}" for ch in '<>"{}|^`\\'}
 _IRI_ESCAPES.update({chr(c): f"\\u{c:04X}" for c in range(0x21)})
 _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t",
                    "\b": "\\b", "\f": "\\f"}
-_IRI_TABLE = str.maketrans(_IRI_ESCAPES)
-_STRING_TABLE = str.maketrans(_STRING_ESCAPES)
+#: escapes of an IRI between <>, and of a string between quotes (Turtle and N-Triples alike)
+IRI_TABLE = str.maketrans(_IRI_ESCAPES)
+STRING_TABLE = str.maketrans(_STRING_ESCAPES)
 
 
-class _Namer:
-    """Writes terms, using a prefix where the local name is plain."""
+class IriNamer:
+    """Writes IRIs, using a prefix (the longest namespace first) where the local name is
+    plain; remembers the prefixes it used and caches written terms for its subclasses. The
+    rdflib writer below and the streaming writer (:class:`kg.assemble.TurtleNamer`) share it,
+    so both write the same bytes."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, namespaces: Iterable[tuple[object, object]]) -> None:
         self.prefixes = sorted(
-            ((str(prefix), str(namespace)) for prefix, namespace in graph.namespaces()
-             if prefix), key=lambda p: -len(p[1]))
+            ((str(prefix), str(namespace)) for prefix, namespace in namespaces if prefix),
+            key=lambda p: -len(p[1]))
         self.used: set[tuple[str, str]] = set()
         self.cache: dict[object, str] = {}
 
-    def iri(self, term: URIRef) -> str:
-        text = str(term)
+    def iri_text(self, text: str) -> str:
         for prefix, namespace in self.prefixes:
             if text.startswith(namespace) and _LOCAL.match(text[len(namespace):]):
                 self.used.add((prefix, namespace))
                 return f"{prefix}:{text[len(namespace):]}"
-        return "<" + text.translate(_IRI_TABLE) + ">"
+        return "<" + text.translate(IRI_TABLE) + ">"
+
+
+class _Namer(IriNamer):
+    """Writes rdflib terms of one graph."""
+
+    def __init__(self, graph: Graph) -> None:
+        super().__init__(graph.namespaces())
+
+    def iri(self, term: URIRef) -> str:
+        return self.iri_text(str(term))
 
     def term(self, term: object) -> str:
         written = self.cache.get(term)
@@ -62,9 +76,9 @@ class _Namer:
 
     def literal(self, term: Literal) -> str:
         lexical = str(term)
-        if term.datatype == XSD.integer and _INTEGER.match(lexical):
+        if term.datatype == XSD.integer and INTEGER.match(lexical):
             return lexical
-        body = '"' + lexical.translate(_STRING_TABLE) + '"'
+        body = '"' + lexical.translate(STRING_TABLE) + '"'
         if term.language:
             return f"{body}@{term.language}"
         if term.datatype is not None:
