@@ -288,21 +288,6 @@ def max_jobs() -> int:
     return 4 * (os.cpu_count() or 1)
 
 
-def _bounded_int(low: int, high: int) -> Callable[[str], int]:
-    """An argparse type: an integer from ``low`` to ``high``."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{value} is not from {low} to {high}")
-        return value
-
-    return parse
-
-
 #: a size with an optional unit: 1000, 500K, 20M, 1G (powers of 1024)
 SIZE = re.compile(r"\s*(\d+)\s*([KMG]?)i?B?\s*", re.IGNORECASE)
 
@@ -340,7 +325,7 @@ def parser() -> argparse.ArgumentParser:
     for name in ("build", "extract"):
         # default None, resolved in main(): kg.corpus imports the whole pipeline, which
         # `kg --help` must not wait for
-        made[name].add_argument("--jobs", "-j", type=_bounded_int(0, max_jobs()),
+        made[name].add_argument("--jobs", "-j", type=_bounded(int, 0, max_jobs()),
                                 default=None, metavar="N",
                                 help="extraction worker processes (default: one per CPU; 0 = none; "
                                      f"at most {max_jobs()})")
