@@ -94,7 +94,9 @@ class BuildCache:
             "CREATE TABLE IF NOT EXISTS contents (key TEXT PRIMARY KEY, digest TEXT,"
             " record TEXT, characters INTEGER);"
             "DROP TABLE IF EXISTS files;"
-            "CREATE TABLE files (position INTEGER PRIMARY KEY, name TEXT, key TEXT);")
+            "CREATE TABLE files (position INTEGER PRIMARY KEY, name TEXT, key TEXT);"
+            "CREATE TABLE IF NOT EXISTS set_files (position INTEGER PRIMARY KEY, name TEXT,"
+            " key TEXT);")
         db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
         db.commit()
         store = writable_store(folder / "store")
@@ -161,6 +163,28 @@ class BuildCache:
                                    " JOIN contents c ON c.key = f.key ORDER BY f.position"):
             digest.update("\t".join(map(str, row)).encode("utf-8", "surrogatepass") + b"\n")
         return digest.hexdigest()
+
+    def current_files(self) -> dict[str, list[str]]:
+        """File names by content key, of this build's inputs that have a content."""
+        return self._names("SELECT f.name, f.key FROM files f"
+                           " JOIN contents c ON c.key = f.key ORDER BY f.position")
+
+    def previous_files(self) -> dict[str, list[str]]:
+        """File names by content key, of the inputs the current output set was written from."""
+        return self._names("SELECT name, key FROM set_files ORDER BY position")
+
+    def _names(self, sql: str) -> dict[str, list[str]]:
+        names: dict[str, list[str]] = {}
+        for name, key in self.db.execute(sql):
+            names.setdefault(key, []).append(name)
+        return names
+
+    def written(self, outputs: str) -> None:
+        """Record the output set just committed (``outputs``: its meta) and its inputs."""
+        self.db.execute("DELETE FROM set_files")
+        self.db.execute("INSERT INTO set_files SELECT f.position, f.name, f.key FROM files f"
+                        " JOIN contents c ON c.key = f.key")
+        self.set_meta("outputs", outputs)
 
     def files(self) -> Iterator[tuple[str, Entry]]:
         """(file name, its content's entry) of every input of this build, in input order."""

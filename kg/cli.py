@@ -65,7 +65,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         print("SHACL: " + ("conforms" if report.conforms
                            else f"{report.violations} violation(s); see `kg validate`"))
     print(f"extracted: {report.extracted} new content(s), {report.reused} from the cache"
-          + (f", {report.dropped} dropped" if report.dropped else ""))
+          + (f", {report.dropped} dropped" if report.dropped else "")
+          + ("; outputs patched from the previous set" if report.patched else ""))
     print(f"seconds: {report.seconds:.2f}")
     print(f"wrote {out / 'graph.ttl'}, {out / 'graph.html'}, {out / 'entities.jsonl'}, "
           f"{out / 'store'}" + (f", store {args.store}" if args.store else ""))

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from kg.assemble import entity_counts
+from kg.assemble import entity_line
 from kg.cache import Entry
 from kg.errors import ExtractionError, InputError, KgError, NoInputError
 from kg.gazetteer import Gazetteer
@@ -36,9 +36,9 @@ from kg.resources import Overrides, load_overrides
 from kg.sources import Reading, iter_sources
 
 if TYPE_CHECKING:
-    import pyoxigraph
 
     from kg.cache import BuildCache
+    from kg.patch import Plan
 
 
 def process_source(source: Source, overrides: Overrides | None = None) -> DocumentResult:
@@ -148,6 +148,8 @@ class BuildReport:
     extracted: int = 0
     reused: int = 0
     dropped: int = 0
+    #: the outputs were written by patching the previous set (:mod:`kg.patch`)
+    patched: bool = False
     validated: bool = False
     conforms: bool = True
     violations: int = 0
@@ -240,6 +242,7 @@ def build_outputs(
     from kg import outputs
     from kg.assemble import content_key
     from kg.cache import BuildCache, code_version, overrides_version
+    from kg.patch import plan
 
     started = time.perf_counter()
     out = Path(out)
@@ -327,18 +330,17 @@ def build_outputs(
                                + (f" (the outputs in {out} are unchanged)"
                                   if outputs.current(out) else ""))
         report.documents = 0
+        patch = plan(cache, out) if outputs.current(out) is not None else None
         report.dropped = cache.drop_unused()
-        for kind, counts in entity_counts(cache.store).items():
-            report.entities[kind] += counts.named
-            report.listed_only[kind] += counts.listed_only
-            report.ancestors[kind] += counts.ancestors
         signature = f"{cache.files_digest()} {validate}"
         if not _reuse_outputs(cache, out, signature, report):
             folder = outputs.new_set(out)
-            _write_set(cache, folder, report, validate)
+            if patch is not None and patch.previous != outputs.current(out):
+                patch = None
+            _write_set(cache, folder, report, validate, patch)
             checkpoint("written")
             outputs.commit(out, folder)
-            cache.set_meta("outputs", json.dumps({
+            cache.written(json.dumps({
                 "signature": signature, "set": folder.name,
                 "report": {k: getattr(report, k) for k in _SAVED}}))
     finally:
@@ -348,7 +350,9 @@ def build_outputs(
     return report
 
 
-_SAVED = ("documents", "characters", "triples", "validated", "conforms", "violations")
+_COUNTED = ("entities", "listed_only", "ancestors")
+_SAVED = ("documents", "characters", "triples", "validated", "conforms", "violations",
+          *_COUNTED)
 
 
 def _reuse_outputs(cache: BuildCache, out: Path, signature: str, report: BuildReport) -> bool:
@@ -363,7 +367,7 @@ def _reuse_outputs(cache: BuildCache, out: Path, signature: str, report: BuildRe
             or not all((out / name).exists() for name in outputs.NAMES)):
         return False
     for key, value in saved["report"].items():
-        setattr(report, key, value)
+        setattr(report, key, Counter(value) if key in _COUNTED else value)
     return True
 
 
@@ -383,62 +387,56 @@ def _own_outputs(out: Path) -> set[str]:
     return {os.path.realpath(out / name) for name in outputs.NAMES}
 
 
-def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: str) -> None:
-
-    from kg.assemble import (
+def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: str,
+               patch: Plan | None) -> None:
+    """Write the four outputs into ``folder``: in full from the cache store, or by patching
+    the previous set when ``patch`` says what changed."""
+    from kg.assemble import label_choices
+    from kg.patch import write_patched
+    from kg.sparql.store import MARKER, writable_store
+    from kg.stream import (
+        MergedLines,
         TurtleNamer,
-        entity_line,
         file_name_triple,
-        label_choices,
         schema_triples,
         sort_key_lines,
         sorted_unique,
         write_turtle,
     )
-    from kg.sparql.store import MARKER, writable_store
-    from kg.view.stored import write_html_from_store
+    from kg.view.stored import read_store, write_html_from_store
 
     with open(folder / "entities.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for name, entry in cache.files():
             report.documents += 1
             report.characters += entry.characters
             stream.write(entity_line(name, entry.record) + "\n")
-    namer = TurtleNamer()
-    names = (file_name_triple(entry.digest, name) for name, entry in cache.files())
-    lines = sort_key_lines(cache.store, label_choices(cache.store),
-                           itertools.chain(schema_triples(), names), namer)
-    store = writable_store(folder / "store")
-    with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
-        report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,
-                                      batch=100_000)
+    if patch is None:
+        namer = TurtleNamer()
+        names = (file_name_triple(entry.digest, name) for name, entry in cache.files())
+        lines = sort_key_lines(cache.store, MergedLines(label_choices(cache.store), namer),
+                               itertools.chain(schema_triples(), names))
+        store = writable_store(folder / "store")
+        with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
+            report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,
+                                          batch=100_000)
+    else:
+        report.triples, store = write_patched(cache, patch, folder)
+        report.patched = True
     checkpoint("half-written")
     store.flush()
     (folder / "store" / MARKER).write_text(
         "pyoxigraph store written by kg build\n", encoding="utf-8")
-    write_html_from_store(store, folder / "graph.html")
+    data = read_store(store)
+    for kind, (named, listed_only, ancestors) in data.type_counts().items():
+        report.entities[kind] += named
+        report.listed_only[kind] += listed_only
+        report.ancestors[kind] += ancestors
+    write_html_from_store(store, folder / "graph.html", data)
     report.validated = validate == "always" or (
         validate == "auto" and report.triples <= AUTO_VALIDATE_TRIPLES)
-    if report.validated:
-        from kg.graph.validate import validate_graph
+    if report.validated:  # a batch of subjects at a time: memory stays bounded
+        from kg.sparql.large import batch_results
 
-        report.conforms, report.violations = validate_graph(_rdflib_graph(store))
+        results, _ = batch_results(store)
+        report.conforms, report.violations = not results, len(results)
     del store
-
-
-def _rdflib_graph(store: pyoxigraph.Store) -> Graph:
-    """The store's triples in an rdflib Graph (for pySHACL, on graphs that fit)."""
-    from rdflib import Literal as RdfLiteral
-    from rdflib import URIRef
-
-    def term(t: object) -> object:
-        if hasattr(t, "datatype"):
-            if t.language:  # type: ignore[attr-defined]
-                return RdfLiteral(t.value, lang=t.language)  # type: ignore[attr-defined]
-            return RdfLiteral(t.value, datatype=None if t.datatype.value.endswith("#string")  # type: ignore[attr-defined]
-                              else URIRef(t.datatype.value))
-        return URIRef(t.value)  # type: ignore[attr-defined]
-
-    graph = new_graph()
-    for s, p, o, _ in store.quads_for_pattern(None, None, None, None):
-        graph.add((term(s), term(p), term(o)))  # type: ignore[arg-type]
-    return graph

@@ -16,7 +16,7 @@ from kg.corpus import build, build_outputs
 from kg.errors import NoInputError
 from kg.graph.formats import serialize
 from kg.outputs import CURRENT, NAMES, SET_PREFIX
-from tests.conftest import DEV, ROOT, SEEDS
+from tests.conftest import DEV, ROOT, SEEDS, TRAIN
 
 OUTPUTS = ("graph.ttl", "graph.html", "entities.jsonl")
 
@@ -155,3 +155,40 @@ def test_an_unchanged_rebuild_keeps_the_current_set(small, tmp_path):
     (work / "graph.html").unlink()  # an output gone: the set is written again
     build_outputs([inputs], work, validate="never")
     assert os.readlink(work / CURRENT) != current and snapshot(work) == before
+
+
+def _triples(store_folder: Path) -> set[str]:
+    import pyoxigraph
+
+    store = pyoxigraph.Store.read_only(str(store_folder))
+    return {str(quad) for quad in store}
+
+
+def test_a_small_change_patches_the_previous_set_into_what_a_fresh_build_writes(tmp_path):
+    """16 articles; then one edited, one removed, one added, one renamed and a repost of
+    another: the rebuild patches the previous set (kg.patch) and every output, the store's
+    triples included, equals a fresh build of the new inputs."""
+    names = sorted(p.name for p in (TRAIN / "texts").glob("*.txt"))
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for name in names[:16]:
+        shutil.copy(TRAIN / "texts" / name, inputs / name)
+    out = tmp_path / "out"
+    first = build_outputs([inputs], out, validate="never")
+    assert not first.patched
+    text = (inputs / names[0]).read_text(encoding="utf-8")
+    (inputs / names[0]).write_text(text + "\n杭州市民政局发布通知。\n", encoding="utf-8")
+    (inputs / names[1]).unlink()
+    shutil.copy(TRAIN / "texts" / names[16], inputs / names[16])
+    (inputs / names[2]).rename(inputs / ("renamed-" + names[2]))
+    shutil.copy(inputs / names[3], inputs / ("repost-" + names[3]))
+    report = build_outputs([inputs], out, validate="never")
+    assert report.patched and report.extracted == 2
+    fresh = build_outputs([inputs], tmp_path / "fresh", validate="never")
+    assert not fresh.patched
+    assert snapshot(out) == snapshot(tmp_path / "fresh")
+    assert report.triples == fresh.triples
+    assert report.entities == fresh.entities and report.ancestors == fresh.ancestors
+    assert _triples(out / "store") == _triples(tmp_path / "fresh" / "store")
+    ttl = (out / "graph.ttl").read_text(encoding="utf-8")
+    assert f'"renamed-{names[2]}"' in ttl and f'"{names[2]}"' not in ttl

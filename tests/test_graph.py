@@ -282,6 +282,16 @@ def test_shapes_catch_a_broken_graph(seed_graph, breaker):
     graph = _copy(seed_graph)
     focus, path = breaker(graph)
     assert _violations(graph) == {(str(focus), str(path))}
+    # what `kg build` runs on its store: batches of subjects, the same one violation
+    import pyoxigraph
+
+    from kg.sparql.large import batch_results
+
+    store = pyoxigraph.Store()
+    store.load(input=graph.serialize(format="nt", encoding="utf-8"),
+               format=pyoxigraph.RdfFormat.N_TRIPLES)
+    results, batches = batch_results(store, batch_triples=500)
+    assert batches > 3 and len(results) == 1 and f"<{focus}>" in results[0]
 
 
 @pytest.fixture(scope="module")

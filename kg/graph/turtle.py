@@ -29,31 +29,33 @@ STRING_TABLE = str.maketrans(_STRING_ESCAPES)
 
 
 class IriNamer:
-    """Writes IRIs, using a prefix (the longest namespace first) where the local name is
-    plain; remembers the prefixes it used and caches written terms for its subclasses. The
-    rdflib writer below and the streaming writer (:class:`kg.assemble.TurtleNamer`) share it,
-    so both write the same bytes."""
+    """Writes IRIs, using one of kg's prefixes (:data:`kg.graph.vocab.PREFIXES`, the longest
+    namespace first) where the local name is plain, and caches written terms for its
+    subclasses. The rdflib writer below and the streaming writer (:class:`kg.stream.TurtleNamer`)
+    share it, so both write the same bytes. Every prefix is declared in the header whether
+    used or not, so that a file can be patched block by block (:mod:`kg.patch`) without
+    rescanning it for the prefixes still in use."""
 
-    def __init__(self, namespaces: Iterable[tuple[object, object]]) -> None:
-        self.prefixes = sorted(
-            ((str(prefix), str(namespace)) for prefix, namespace in namespaces if prefix),
-            key=lambda p: -len(p[1]))
-        self.used: set[tuple[str, str]] = set()
+    def __init__(self) -> None:
+        from kg.graph.vocab import PREFIXES
+
+        self.prefixes = sorted(((p, str(ns)) for p, ns in PREFIXES.items()),
+                               key=lambda p: -len(p[1]))
         self.cache: dict[object, str] = {}
+
+    def header(self) -> str:
+        """The ``@prefix`` lines and the blank line after them."""
+        return "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(self.prefixes)) + "\n"
 
     def iri_text(self, text: str) -> str:
         for prefix, namespace in self.prefixes:
             if text.startswith(namespace) and _LOCAL.match(text[len(namespace):]):
-                self.used.add((prefix, namespace))
                 return f"{prefix}:{text[len(namespace):]}"
         return "<" + text.translate(IRI_TABLE) + ">"
 
 
 class _Namer(IriNamer):
     """Writes rdflib terms of one graph."""
-
-    def __init__(self, graph: Graph) -> None:
-        super().__init__(graph.namespaces())
 
     def iri(self, term: URIRef) -> str:
         return self.iri_text(str(term))
@@ -103,8 +105,8 @@ def _grouped(graph: Graph) -> Iterator[tuple[object, Iterable[tuple[object, Iter
 
 
 def to_turtle(graph: Graph) -> bytes:
-    """The graph as Turtle: prefixes used, then one block per subject, sorted."""
-    namer = _Namer(graph)
+    """The graph as Turtle: kg's prefixes, then one block per subject, sorted."""
+    namer = _Namer()
     term = namer.term
     rdf_type = RDF.type
     blocks: list[tuple[str, str]] = []
@@ -118,5 +120,4 @@ def to_turtle(graph: Graph) -> bytes:
         blocks.append((term(subject), body))
     blocks.sort()
     out = [f"{subject}\n{body} .\n" for subject, body in blocks]
-    head = "".join(f"@prefix {p}: <{ns}> .\n" for p, ns in sorted(namer.used))
-    return (head + "\n" + "\n".join(out)).encode("utf-8")
+    return (namer.header() + "\n".join(out)).encode("utf-8")

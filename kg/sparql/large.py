@@ -196,11 +196,11 @@ def _results(text: str) -> list[str]:
     return [text[a:b].strip() for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
 
 
-def validate_in_batches(store: pyoxigraph.Store,
-                        batch_triples: int = BATCH_TRIPLES) -> tuple[bool, str]:
-    """(conforms, report text) of SHACL validation on a store, one batch of subjects at a
-    time (see :func:`_batches`), so memory stays bounded whatever the store's size. The
-    report lists every batch's results under one header.
+def batch_results(store: pyoxigraph.Store,
+                  batch_triples: int = BATCH_TRIPLES) -> tuple[list[str], int]:
+    """(text of every SHACL result, number of batches) of validation on a store, one batch
+    of subjects at a time (see :func:`_batches`), so memory stays bounded whatever the
+    store's size: the same results as validating the whole graph at once.
 
     The objects whose types were copied into a batch are targets of the shapes too, without
     their own properties; their results are dropped here (each is validated in its own
@@ -223,6 +223,14 @@ def validate_in_batches(store: pyoxigraph.Store,
             node = _FOCUS.search(result)
             if node is None or node.group(1) in own:
                 kept.append(result)
+    return kept, batches
+
+
+def validate_in_batches(store: pyoxigraph.Store,
+                        batch_triples: int = BATCH_TRIPLES) -> tuple[bool, str]:
+    """(conforms, report text) of :func:`batch_results`: every batch's results under one
+    header."""
+    kept, batches = batch_results(store, batch_triples)
     conforms = not kept
     head = (f"Validation Report\nConforms: {conforms}\n"
             f"(validated in {batches} batch{'es' if batches != 1 else ''} of about "

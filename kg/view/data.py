@@ -79,6 +79,15 @@ class ViewData:
     documents: list[str]  # file names
     relation_labels: dict[str, str] = field(default_factory=lambda: dict(RELATION_LABELS))
 
+    def type_counts(self) -> dict[str, tuple[int, int, int]]:
+        """Entities by type as the ``entities-per-type`` query counts them: (named in an
+        article's text, named only in lists of other articles, gazetteer ancestors)."""
+        counts: dict[str, list[int]] = {}
+        for entity in self.entities.values():
+            found = counts.setdefault(entity.type, [0, 0, 0])
+            found[0 if entity.in_text else 1 if entity.mentioned else 2] += 1
+        return {kind: (n[0], n[1], n[2]) for kind, n in counts.items()}
+
     def parents(self) -> dict[str, str]:
         """Direct kg:partOf parent of each entity that has one."""
         return {r.source: r.target for r in self.relations if r.relation == "partOf"}

@@ -207,10 +207,11 @@ def _relations(r: _Reader, entities: dict[str, Entity],
 
 
 def write_html_from_store(store: pyoxigraph.Store, path: str | os.PathLike[str],
-                          **options: Any) -> Selection:
-    """:func:`kg.view.write_html` for a graph held in a store."""
+                          data: ViewData | None = None, **options: Any) -> Selection:
+    """:func:`kg.view.write_html` for a graph held in a store (``data``: what
+    :func:`read_store` read from it already)."""
     opts = ViewOptions(**options)
-    data = read_store(store)
+    data = read_store(store) if data is None else data
     selection = select(data, opts)
     page = payload(data, selection, opts)
     with atomic_write(path) as stream:

@@ -1,0 +1,264 @@
+"""Writing the merged graph out of the build's store, streaming: Turtle and ``OUT/store``.
+
+Every triple of the merged graph becomes a *line* ``subject\\tflag+predicate\\tobject`` in
+written (Turtle) form — the union of the documents' graphs with the label merge applied
+(:class:`MergedLines`), plus the schema facts and the file names. Sorted without repeats
+(:func:`sorted_unique`, an external sort in bounded memory), the lines group into one
+Turtle block per subject (:func:`turtle_blocks`); :func:`write_turtle` writes the blocks
+and bulk-loads them into the output store.
+
+The Turtle written here is byte-identical to :func:`kg.graph.turtle.to_turtle` of the same
+merged graph: kg's prefixes, subjects sorted by written form, ``a`` first, then predicates by
+written form, objects sorted and joined by `` , ``. Blocks are separated by one blank line
+and hold none (string escapes keep every literal on one line), which is what lets
+:mod:`kg.patch` replace a few blocks of a previous file without parsing the rest.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
+
+from kg.graph.turtle import INTEGER, STRING_TABLE, IriNamer
+from kg.graph.vocab import ID, KG
+
+if TYPE_CHECKING:
+    import pyoxigraph
+
+    from kg.assemble import LabelChoice
+
+_XSD_INTEGER = str(XSD.integer)
+_XSD_STRING = str(XSD.string)
+_RDF_TYPE = str(RDF.type)
+
+
+class TurtleNamer(IriNamer):
+    """Written forms of pyoxigraph terms, as :mod:`kg.graph.turtle` writes the rdflib terms
+    of the same graph."""
+
+    def iri(self, text: str) -> str:
+        return self.iri_text(text)
+
+    def term(self, term: object) -> str:
+        import pyoxigraph
+
+        written = self.cache.get(term)
+        if written is not None:
+            return written
+        if isinstance(term, pyoxigraph.NamedNode):
+            written = self.iri(term.value)
+        elif isinstance(term, pyoxigraph.Literal):
+            lexical = term.value
+            datatype = term.datatype.value
+            if datatype == _XSD_INTEGER and INTEGER.match(lexical):
+                written = lexical
+            else:
+                written = '"' + lexical.translate(STRING_TABLE) + '"'
+                if term.language:
+                    written += "@" + term.language
+                elif datatype != _XSD_STRING:
+                    written += "^^" + self.iri(datatype)
+        else:
+            raise TypeError(f"kg graphs hold no {type(term).__name__} terms")
+        if len(self.cache) < 200_000:
+            self.cache[term] = written
+        return written
+
+
+class MergedLines:
+    """Lines of the merged graph from pyoxigraph triples or quads of the documents' graphs:
+    the label merge of :func:`kg.graph.triples.merge_labels` applied (``choices``, decided
+    on the store by :func:`kg.assemble.label_choices`), rdf:type flagged to sort first."""
+
+    def __init__(self, choices: dict[str, LabelChoice], namer: TurtleNamer) -> None:
+        import pyoxigraph
+
+        self.namer = namer
+        self.pref, self.label, self.alt = (pyoxigraph.NamedNode(str(t)) for t in
+                                           (SKOS.prefLabel, RDFS.label, SKOS.altLabel))
+        self.by_node: dict[object, LabelChoice] = {pyoxigraph.NamedNode(iri): choice for iri, choice in choices.items()}
+        self._flags: dict[object, str] = {}  # predicate → "0a" or "1" + its written form
+
+    def lines(self, triples: Iterable[Any]) -> Iterator[str]:
+        """One line per triple (the fourth member of a quad, its graph, is ignored)."""
+        term, cache, flags, by_node = self.namer.term, self.namer.cache, self._flags, self.by_node
+        pref, label, alt = self.pref, self.label, self.alt
+        last_s, last_written = None, ""
+        for s, p, o, *_ in triples:
+            if s != last_s:  # a store yields a subject's triples together: write it once
+                last_s, last_written = s, term(s)
+            choice = by_node.get(s)
+            if choice is not None:
+                if p == pref and o in choice.others:
+                    p = alt
+                elif p == label and o in choice.others or p == alt and o == choice.keep:
+                    continue
+            flag = flags.get(p)
+            if flag is None:
+                flag = flags[p] = "0a" if p.value == _RDF_TYPE else "1" + term(p)
+            written = cache.get(o)
+            yield f"{last_written}\t{flag}\t{term(o) if written is None else written}"
+
+
+def sort_key_lines(store: pyoxigraph.Store, merged: MergedLines,
+                   extra: Iterable[tuple[object, object, object]]) -> Iterator[str]:
+    """Every triple of the merged graph as a line, possibly repeated: the union of the
+    documents' graphs in ``store`` with the label merge applied, and ``extra``."""
+    yield from merged.lines(store.quads_for_pattern(None, None, None, None))
+    yield from merged.lines(extra)
+
+
+def sorted_unique(lines: Iterable[str], folder: str | os.PathLike[str],
+                  chunk: int = 200_000) -> Iterator[str]:
+    """``lines`` sorted (code-point order) without repeats, in bounded memory: runs of
+    ``chunk`` lines are sorted and spilled to temporary files in ``folder``, then merged."""
+    runs: list[IO[str]] = []
+    buffer: list[str] = []
+    try:
+        for line in lines:
+            buffer.append(line)
+            if len(buffer) >= chunk:
+                runs.append(_spill(buffer, folder))
+                buffer = []
+        buffer = sorted(set(buffer))
+        streams: list[Iterable[str]] = [(line.rstrip("\n") for line in run) for run in runs]
+        merged = heapq.merge(*streams, buffer) if runs else iter(buffer)
+        last = None
+        for line in merged:
+            if line != last:
+                yield line
+                last = line
+    finally:
+        for run in runs:
+            run.close()
+
+
+def _spill(buffer: list[str], folder: str | os.PathLike[str]) -> IO[str]:
+    # lines hold no "\n" (written forms escape it); the run file is deleted on close
+    run = tempfile.TemporaryFile("w+", encoding="utf-8", dir=folder, newline="\n")  # noqa: SIM115 (closed by sorted_unique)
+    run.writelines(line + "\n" for line in sorted(set(buffer)))
+    run.seek(0)
+    return run
+
+
+def turtle_blocks(lines: Iterable[str]) -> Iterator[tuple[str, str, int]]:
+    """(subject, its Turtle block, number of triples in it) from sorted unique lines. A
+    block is ``subject\\n    predicate object , object ;\\n    predicate object .\\n``."""
+    subject = predicate = None
+    objects: list[str] = []
+    predicates: list[str] = []
+    count = 0
+    for line in lines:
+        s, p, o = line.split("\t", 2)
+        p = p[1:]
+        if s != subject:
+            if subject is not None:
+                predicates.append(f"    {predicate} {' , '.join(objects)}")
+                yield subject, f"{subject}\n" + " ;\n".join(predicates) + " .\n", count
+            subject, predicate, objects, predicates, count = s, p, [o], [], 1
+            continue
+        count += 1
+        if p != predicate:
+            predicates.append(f"    {predicate} {' , '.join(objects)}")
+            predicate, objects = p, [o]
+        else:
+            objects.append(o)
+    if subject is not None:
+        predicates.append(f"    {predicate} {' , '.join(objects)}")
+        yield subject, f"{subject}\n" + " ;\n".join(predicates) + " .\n", count
+
+
+class BlockLoader:
+    """Bulk-loads Turtle blocks into a store, about ``batch`` triples per call (bounded
+    memory: one call of pyoxigraph's bulk loader holds its input)."""
+
+    def __init__(self, store: pyoxigraph.Store, header: str, batch: int = 100_000) -> None:
+        self.store, self.header, self.batch = store, header, batch
+        self.blocks: list[str] = []
+        self.triples = 0
+
+    def add(self, block: str, triples: int) -> None:
+        self.blocks.append(block)
+        self.triples += triples
+        if self.triples >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyoxigraph
+
+        if self.blocks:
+            data = self.header + "".join(self.blocks)
+            self.store.bulk_load(input=data.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE)
+            self.blocks, self.triples = [], 0
+
+
+def write_turtle(lines: Iterable[str], namer: TurtleNamer, stream: IO[str],
+                 store: pyoxigraph.Store | None = None, batch: int = 100_000) -> int:
+    """Write sorted unique lines as Turtle; returns the number of triples. ``store`` also
+    gets the triples, bulk-loaded about ``batch`` at a time."""
+    header = namer.header()
+    stream.write(header)
+    loader = BlockLoader(store, header, batch) if store is not None else None
+    count = 0
+    for index, (_, block, triples) in enumerate(turtle_blocks(lines)):
+        stream.write("\n" + block if index else block)
+        count += triples
+        if loader is not None:
+            loader.add(block, triples)
+    if loader is not None:
+        loader.flush()
+    return count
+
+
+def schema_triples() -> list[tuple[object, object, object]]:
+    """The triples of :func:`kg.graph.triples.add_schema_facts`, as pyoxigraph terms."""
+    from kg.graph.triples import add_schema_facts
+
+    sink = _TripleList()
+    add_schema_facts(sink)  # type: ignore[arg-type]
+    return sink.triples
+
+
+def document_node(digest: str) -> pyoxigraph.NamedNode:
+    """The document IRI of a content digest (see :func:`kg.keys.document`)."""
+    import pyoxigraph
+
+    from kg import keys
+
+    return pyoxigraph.NamedNode(str(ID[keys.document(digest)]))
+
+
+def file_name_triple(digest: str, name: str) -> tuple[object, object, object]:
+    import pyoxigraph
+
+    return (document_node(digest), pyoxigraph.NamedNode(str(KG.fileName)),
+            pyoxigraph.Literal(name))
+
+
+class _TripleList:
+    def __init__(self) -> None:
+        self.triples: list[tuple[object, object, object]] = []
+
+    def add(self, triple: tuple[object, object, object]) -> None:
+
+        self.triples.append(tuple(_ox(t) for t in triple))  # type: ignore[arg-type]
+
+
+def _ox(term: object) -> object:
+    import pyoxigraph
+
+    if isinstance(term, URIRef):
+        return pyoxigraph.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return pyoxigraph.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype)))
+        return pyoxigraph.Literal(str(term))
+    raise TypeError(f"kg graphs hold no {type(term).__name__} terms")
