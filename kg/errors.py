@@ -75,3 +75,7 @@ class ValidationError(KgError):
 
 class NoInputError(InputError):
     """Not one input could be read: a build writes nothing."""
+
+
+class ServeError(KgError):
+    """``kg serve`` cannot start (bad option, address in use, unknown host)."""

@@ -17,15 +17,11 @@ import secrets
 import shutil
 from pathlib import Path
 
-from kg.errors import KgError
+from kg.errors import OutputError
 
 NAMES = ("graph.ttl", "graph.html", "entities.jsonl", "store")
 CURRENT = ".kg-current"
 SET_PREFIX = ".kg-set-"
-
-
-class OutputError(KgError):
-    """The output folder cannot be used."""
 
 
 def check(out: Path) -> None:

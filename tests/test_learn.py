@@ -164,3 +164,13 @@ def test_renamed_and_abolished_divisions_are_districts():
     text = "河南省洛阳市偃师市、孟津县的城市书房恢复开放。青岛市四方区水清沟街道开展活动。"
     labels = _labels(text, EntityType.DISTRICT)
     assert {"偃师区", "孟津区", "四方区"} <= labels
+
+
+def test_kg_eval_scores_articles_kept_in_subfolders(tmp_path, capsys):
+    """Gold names articles by file name; an input folder may keep them in subfolders."""
+    texts = tmp_path / "texts"
+    for k, path in enumerate(sorted((DEV / "texts").glob("*.txt"))[:4]):
+        (texts / f"part{k % 2}").mkdir(parents=True, exist_ok=True)
+        (texts / f"part{k % 2}" / path.name).write_bytes(path.read_bytes())
+    assert main(["eval", str(DEV / "gold"), str(texts)]) == 0
+    assert "documents scored: 4" in capsys.readouterr().out

@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from kg.errors import KgError
+from kg.errors import ServeError
 from kg.sparql.page import PAGE_HEADERS, query_page, service_description, static_file
 from kg.sparql.protocol import Response, text_response
 from kg.sparql.workers import MB, WorkerPool
@@ -41,10 +41,6 @@ READ_TIMEOUT = 15.0
 ALLOW = "GET, HEAD, POST, OPTIONS"
 #: an origin as browsers send it: scheme://host[:port], nothing after
 ORIGIN = re.compile(r"https?://[^\s/?#]+")
-
-
-class ServeError(KgError):
-    """``kg serve`` cannot start (bad option, address in use, unknown host)."""
 
 
 def is_loopback(name: str) -> bool:
