@@ -40,6 +40,10 @@ def _worker_main(source: str, conn: Connection, memory: int | None) -> None:
     not_isolated = isolate_from_network()  # first: it needs a single-threaded process
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        # a query past the cap aborts this process from inside Rust, which first writes
+        # "memory allocation of N bytes failed" to stderr; the parent tells the client in
+        # its own words (_memory_message), so the raw line would only confuse the log
+        _silence_stderr()
     try:
         store = open_source(source)
         conn.send(("ready", triple_count(store), not_isolated))
@@ -65,6 +69,15 @@ def _worker_main(source: str, conn: Connection, memory: int | None) -> None:
         except Exception as exc:  # never let one query end the worker
             response = text_response(500, f"query failed: {type(exc).__name__}: {exc}")
         conn.send(response)
+
+
+def _silence_stderr() -> None:
+    import os
+
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
 
 
 def _memory_message(memory: int | None) -> str:
