@@ -26,6 +26,20 @@ _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\
 #: escapes of an IRI between <>, and of a string between quotes (Turtle and N-Triples alike)
 IRI_TABLE = str.maketrans(_IRI_ESCAPES)
 STRING_TABLE = str.maketrans(_STRING_ESCAPES)
+# one character that the table escapes (a search is 10-20x faster than a translate of
+# Chinese text, which looks every character up; most texts need no escape at all)
+_IRI_ESCAPED = re.compile("[" + re.escape("".join(_IRI_ESCAPES)) + "]")
+_STRING_ESCAPED = re.compile("[" + re.escape("".join(_STRING_ESCAPES)) + "]")
+
+
+def escape_iri(text: str) -> str:
+    """``text.translate(IRI_TABLE)``, quicker."""
+    return text.translate(IRI_TABLE) if _IRI_ESCAPED.search(text) else text
+
+
+def escape_string(text: str) -> str:
+    """``text.translate(STRING_TABLE)``, quicker."""
+    return text.translate(STRING_TABLE) if _STRING_ESCAPED.search(text) else text
 
 
 class IriNamer:
