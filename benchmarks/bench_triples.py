@@ -9,8 +9,8 @@
    ``LineSink``, the file-name discard, the N-Quads bytes — is timed over all of them, best
    of ``--repeat`` passes (target ≤ 1.5 ms per document). ``--dump DIR`` writes each
    document's N-Quads to ``DIR/NNNNN.nq`` (to compare two versions byte for byte).
-2. Warm-up: :func:`kg.corpus.warm_up` in a fresh child process (imports done before the
-   clock starts), best of ``--repeat`` children, with the share of each part.
+2. Warm-up: the CPU time of :func:`kg.corpus.warm_up`'s parts in a fresh child process
+   (imports done before the clock starts), best of ``--repeat`` children.
 
 Run two versions back to back with the same script by putting the other checkout first on
 ``PYTHONPATH`` (the script prints which ``kg`` it imported).
@@ -32,19 +32,19 @@ _WARM_UP_CHILD = """
 import json, time
 import kg.corpus, kg.gazetteer, kg.text
 parts = {}
-start = time.perf_counter()
+start = time.process_time()
 gazetteer = kg.gazetteer.Gazetteer.load()
-parts["Gazetteer.load"] = time.perf_counter() - start
-mark = time.perf_counter()
+parts["Gazetteer.load"] = time.process_time() - start
+mark = time.process_time()
 gazetteer.villages_named("")
-parts["villages_named"] = time.perf_counter() - mark
-mark = time.perf_counter()
+parts["villages_named"] = time.process_time() - mark
+mark = time.process_time()
 kg.text.tokenizer()
-parts["tokenizer"] = time.perf_counter() - mark
-mark = time.perf_counter()
+parts["tokenizer"] = time.process_time() - mark
+mark = time.process_time()
 kg.text.word_tag("")
-parts["word_tag"] = time.perf_counter() - mark
-parts["total"] = time.perf_counter() - start
+parts["word_tag"] = time.process_time() - mark
+parts["total"] = time.process_time() - start
 kg.corpus.warm_up()  # the real function, now a no-op: it must not load anything else
 print(json.dumps(parts))
 """

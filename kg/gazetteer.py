@@ -20,6 +20,7 @@ aliases), source. Parent chains skip placeholder levels (市辖区): 朝阳区 1
 from __future__ import annotations
 
 import contextlib
+import gc
 import gzip
 import hashlib
 import operator
@@ -57,6 +58,20 @@ RANK = {
     Level.VILLAGE: 4,
 }
 NON_VILLAGE = frozenset(RANK) - {Level.VILLAGE}
+_LEVELS = {level.value: level for level in Level}  # Level(text) without the enum call
+
+
+@contextlib.contextmanager
+def bulk_loading() -> Iterator[None]:
+    """No cyclic garbage collection while a loader makes its many long-lived objects (the
+    collector would walk them again and again as they pile up, for nothing to free)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,10 +115,9 @@ def _parse(path: Path, lineno: int, line: str, levels: frozenset[Level]) -> Divi
         raise DataError(f"{where}: empty or malformed code {code!r}")
     if not name or name != name.strip():
         raise DataError(f"{where}: empty or malformed name {name!r}")
-    try:
-        level = Level(level_text)
-    except ValueError:
-        raise DataError(f"{where}: unknown level {level_text!r}") from None
+    level = _LEVELS.get(level_text)
+    if level is None:
+        raise DataError(f"{where}: unknown level {level_text!r}")
     if level not in levels:
         raise DataError(f"{where}: level {level_text!r} not allowed in this file")
     if source not in SOURCES:
@@ -160,9 +174,10 @@ class Gazetteer:
         self._zones_of: dict[str, list[str]] = defaultdict(list)
         self._village_lock = threading.Lock()
         self._villages: _Villages | _StoredVillages | None = None
-        formers, abolished = _read_history(directory / HISTORY)
-        self._read_divisions(directory / DIVISIONS, formers, abolished)
-        self._read_zones(directory / ZONES)
+        with bulk_loading():
+            formers, abolished = _read_history(directory / HISTORY)
+            self._read_divisions(directory / DIVISIONS, formers, abolished)
+            self._read_zones(directory / ZONES)
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Gazetteer:
