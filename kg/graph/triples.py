@@ -340,7 +340,7 @@ class _DocumentTriples(Generic[T]):
         triples = chains.get((self.gazetteer, code))
         if triples is None:
             triples = self.district_chain(code)
-            if len(chains) < 100_000:
+            if len(chains) < 10_000:  # a few kB each
                 chains[(self.gazetteer, code)] = triples
         for triple in triples:
             self.add(triple)
