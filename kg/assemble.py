@@ -18,11 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import Literal
 
 from kg.errors import ExtractionError, InputError, KgError
-from kg.graph.turtle import IRI_TABLE, STRING_TABLE
+from kg.graph.triples import NTRIPLES_TERMS, written
 from kg.graph.vocab import KG
 from kg.model import Source
 
@@ -46,44 +45,32 @@ def content_key(source: Source, digest: str) -> str:
 
 
 class LineSink:
-    """Stands in for an rdflib Graph in :func:`kg.graph.triples.add_result`: ``add`` writes
-    the N-Triples form of the triple (each once), nothing else is kept."""
+    """What :func:`kg.graph.triples.add_result` writes a document's triples to instead of an
+    rdflib Graph: it asks for N-Triples terms (made straight from the strings, no rdflib
+    term in between), ``add`` keeps each line once, in the order first added."""
+
+    terms = NTRIPLES_TERMS
 
     def __init__(self) -> None:
         self.lines: dict[str, None] = {}
-        self._terms: dict[object, str] = {}
 
-    def _term(self, term: object) -> str:
-        written = self._terms.get(term)
-        if written is None:
-            if isinstance(term, URIRef):
-                written = "<" + str(term).translate(IRI_TABLE) + ">"
-            elif isinstance(term, Literal):
-                written = '"' + str(term).translate(STRING_TABLE) + '"'
-                if term.language:
-                    written += "@" + term.language
-                elif term.datatype is not None and term.datatype != XSD.string:
-                    written += "^^<" + str(term.datatype).translate(IRI_TABLE) + ">"
-            else:
-                raise TypeError(f"kg graphs hold no {type(term).__name__} terms")
-            if len(self._terms) < 100_000:
-                self._terms[term] = written
-        return written
-
-    def add(self, triple: tuple[object, object, object]) -> None:
-        s, p, o = triple
-        self.lines[f"{self._term(s)} {self._term(p)} {self._term(o)}"] = None
+    def add(self, triple: tuple[str, str, str]) -> None:
+        self.lines[f"{triple[0]} {triple[1]} {triple[2]}"] = None
 
     def discard(self, triple: tuple[object, object, object]) -> None:
+        """Forget a triple given in rdflib terms."""
         s, p, o = triple
-        self.lines.pop(f"{self._term(s)} {self._term(p)} {self._term(o)}", None)
+        self.lines.pop(f"{written(s)} {written(p)} {written(o)}", None)
 
     def nquads(self, graph: str) -> bytes:
-        tail = f" <{graph}> .\n"
-        return "".join(line + tail for line in self.lines).encode("utf-8")
+        return self._joined(f" <{graph}> .\n")
 
     def ntriples(self) -> bytes:
-        return "".join(line + " .\n" for line in self.lines).encode("utf-8")
+        return self._joined(" .\n")
+
+    def _joined(self, tail: str) -> bytes:
+        """Every line followed by ``tail``."""
+        return (tail.join(self.lines) + tail).encode("utf-8") if self.lines else b""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ aliases), source. Parent chains skip placeholder levels (市辖区): 朝阳区 1
 from __future__ import annotations
 
 import contextlib
+import gc
 import gzip
 import hashlib
 import operator
@@ -57,6 +58,20 @@ RANK = {
     Level.VILLAGE: 4,
 }
 NON_VILLAGE = frozenset(RANK) - {Level.VILLAGE}
+_LEVELS = {level.value: level for level in Level}  # Level(text) without the enum call
+
+
+@contextlib.contextmanager
+def bulk_loading() -> Iterator[None]:
+    """No cyclic garbage collection while a loader makes its many long-lived objects (the
+    collector would walk them again and again as they pile up, for nothing to free)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,27 +107,26 @@ def _check_header(path: Path, lines: list[str], header: tuple[str, ...]) -> None
 
 def _parse(path: Path, lineno: int, line: str, levels: frozenset[Level]) -> Division:
     fields = line.split("\t")
-    where = f"{path}:{lineno}"
     if len(fields) != len(HEADER):
-        raise DataError(f"{where}: expected {len(HEADER)} tab-separated fields, got {len(fields)}")
+        raise DataError(f"{path}:{lineno}: expected {len(HEADER)} tab-separated fields, "
+                        f"got {len(fields)}")
     code, parent, level_text, name, short, source = fields
     if not code or code != code.strip() or " " in code:
-        raise DataError(f"{where}: empty or malformed code {code!r}")
+        raise DataError(f"{path}:{lineno}: empty or malformed code {code!r}")
     if not name or name != name.strip():
-        raise DataError(f"{where}: empty or malformed name {name!r}")
-    try:
-        level = Level(level_text)
-    except ValueError:
-        raise DataError(f"{where}: unknown level {level_text!r}") from None
+        raise DataError(f"{path}:{lineno}: empty or malformed name {name!r}")
+    level = _LEVELS.get(level_text)
+    if level is None:
+        raise DataError(f"{path}:{lineno}: unknown level {level_text!r}")
     if level not in levels:
-        raise DataError(f"{where}: level {level_text!r} not allowed in this file")
+        raise DataError(f"{path}:{lineno}: level {level_text!r} not allowed in this file")
     if source not in SOURCES:
-        raise DataError(f"{where}: unknown source {source!r}")
+        raise DataError(f"{path}:{lineno}: unknown source {source!r}")
     if (level is Level.PROVINCE) != (parent == ""):
-        raise DataError(f"{where}: only provinces have no parent_code")
+        raise DataError(f"{path}:{lineno}: only provinces have no parent_code")
     aliases = tuple(short.split("|")) if short else ()
-    if any(not a or a != a.strip() for a in aliases):
-        raise DataError(f"{where}: empty or malformed short form in {short!r}")
+    if aliases and any(not a or a != a.strip() for a in aliases):
+        raise DataError(f"{path}:{lineno}: empty or malformed short form in {short!r}")
     return Division(code, name, level, parent, source == "mca", aliases)
 
 
@@ -160,9 +174,11 @@ class Gazetteer:
         self._zones_of: dict[str, list[str]] = defaultdict(list)
         self._village_lock = threading.Lock()
         self._villages: _Villages | _StoredVillages | None = None
-        formers, abolished = _read_history(directory / HISTORY)
-        self._read_divisions(directory / DIVISIONS, formers, abolished)
-        self._read_zones(directory / ZONES)
+        self._ordered_all: tuple[Division, ...] | None = None
+        with bulk_loading():
+            formers, abolished = _read_history(directory / HISTORY)
+            self._read_divisions(directory / DIVISIONS, formers, abolished)
+            self._read_zones(directory / ZONES)
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Gazetteer:
@@ -279,7 +295,7 @@ class Gazetteer:
         dictionary or a matcher. Default: every level except village."""
         wanted = frozenset(levels) if levels is not None else NON_VILLAGE
         seen: set[str] = set()
-        pool: Iterable[Division] = _ordered(d for d in self._by_code.values() if d.level in wanted)
+        pool: Iterable[Division] = [d for d in self._all_ordered() if d.level in wanted]
         if Level.VILLAGE in wanted:
             pool = [*pool, *self._village_index().all()]
         for division in pool:
@@ -287,6 +303,13 @@ class Gazetteer:
                 if name not in seen:
                     seen.add(name)
                     yield name
+
+    def _all_ordered(self) -> tuple[Division, ...]:
+        """Every non-village division, larger units first (sorted once: the user dictionary
+        asks :meth:`names` three times)."""
+        if self._ordered_all is None:
+            self._ordered_all = _ordered(self._by_code.values())
+        return self._ordered_all
 
     def villages_named(self, name: str) -> tuple[Division, ...]:
         """Villages/社区 with exactly this name (loads the village file)."""

@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from kg.graph.turtle import INTEGER, STRING_TABLE, IriNamer
+from kg.graph.turtle import INTEGER, IriNamer, escape_string
 from kg.graph.vocab import ID, KG
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class TurtleNamer(IriNamer):
             if datatype == _XSD_INTEGER and INTEGER.match(lexical):
                 written = lexical
             else:
-                written = '"' + lexical.translate(STRING_TABLE) + '"'
+                written = '"' + escape_string(lexical) + '"'
                 if term.language:
                     written += "@" + term.language
                 elif datatype != _XSD_STRING:

@@ -26,6 +26,20 @@ _STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\
 #: escapes of an IRI between <>, and of a string between quotes (Turtle and N-Triples alike)
 IRI_TABLE = str.maketrans(_IRI_ESCAPES)
 STRING_TABLE = str.maketrans(_STRING_ESCAPES)
+# one character that the table escapes (a search is 10-20x faster than a translate of
+# Chinese text, which looks every character up; most texts need no escape at all)
+_IRI_ESCAPED = re.compile("[" + re.escape("".join(_IRI_ESCAPES)) + "]")
+_STRING_ESCAPED = re.compile("[" + re.escape("".join(_STRING_ESCAPES)) + "]")
+
+
+def escape_iri(text: str) -> str:
+    """``text.translate(IRI_TABLE)``, quicker."""
+    return text.translate(IRI_TABLE) if _IRI_ESCAPED.search(text) else text
+
+
+def escape_string(text: str) -> str:
+    """``text.translate(STRING_TABLE)``, quicker."""
+    return text.translate(STRING_TABLE) if _STRING_ESCAPED.search(text) else text
 
 
 class IriNamer:
@@ -51,7 +65,7 @@ class IriNamer:
         for prefix, namespace in self.prefixes:
             if text.startswith(namespace) and _LOCAL.match(text[len(namespace):]):
                 return f"{prefix}:{text[len(namespace):]}"
-        return "<" + text.translate(IRI_TABLE) + ">"
+        return "<" + escape_iri(text) + ">"
 
 
 class _Namer(IriNamer):
@@ -80,7 +94,7 @@ class _Namer(IriNamer):
         lexical = str(term)
         if term.datatype == XSD.integer and INTEGER.match(lexical):
             return lexical
-        body = '"' + lexical.translate(STRING_TABLE) + '"'
+        body = '"' + escape_string(lexical) + '"'
         if term.language:
             return f"{body}@{term.language}"
         if term.datatype is not None:

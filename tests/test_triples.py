@@ -1,0 +1,90 @@
+"""The two sinks of :func:`kg.graph.triples.add_result`: the rdflib Graph of ``kg.build()``
+and the N-Triples lines of the per-document step (:class:`kg.assemble.LineSink`) must hold
+the same triples for every article."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import Graph, Literal
+
+from kg.assemble import LineSink
+from kg.corpus import extract, process_source
+from kg.gazetteer import Gazetteer
+from kg.graph.triples import add_result, document_iri, new_graph, written
+from kg.graph.turtle import IRI_TABLE, STRING_TABLE, escape_iri, escape_string
+from kg.graph.vocab import KG
+from kg.model import DocumentResult, Source
+from tests.conftest import DEV, SEEDS, TRAIN
+
+ARTICLES = sorted(SEEDS.glob("*.txt")) + sorted((DEV / "texts").glob("*.txt")) + sorted(
+    (TRAIN / "texts").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def results() -> list[DocumentResult]:
+    return list(extract(ARTICLES))
+
+
+def both_sinks(result: DocumentResult) -> tuple[LineSink, Graph]:
+    sink, graph = LineSink(), new_graph()
+    add_result(sink, result, Gazetteer.load())  # type: ignore[arg-type]
+    add_result(graph, result, Gazetteer.load())
+    return sink, graph
+
+
+def parsed(sink: LineSink) -> Graph:
+    return Graph().parse(data=sink.ntriples().decode("utf-8"), format="nt")
+
+
+def test_the_lines_hold_the_rdflib_graph_of_every_article(results):
+    assert len(results) == len(ARTICLES) == 43
+    for result in results:
+        sink, graph = both_sinks(result)
+        assert len(sink.lines) == len(graph), result.document.name  # each triple once
+        assert set(parsed(sink)) == set(graph), result.document.name
+
+
+def test_each_line_is_the_ntriples_of_the_rdflib_triple(results):
+    """Byte for byte: the written form made from the strings is the one of the rdflib terms
+    (what the sink wrote before it skipped them)."""
+    for result in results[:10]:
+        sink, graph = both_sinks(result)
+        expected = {" ".join(map(written, triple)) for triple in graph}
+        assert set(sink.lines) == expected, result.document.name
+
+
+def test_escapes_reach_the_lines_and_read_back():
+    text = (SEEDS / "000_15af565bc8285b03.txt").read_text(encoding="utf-8")
+    text += '\n钱塘区发布"民生\\实事"清单。\n'
+    result = process_source(Source("quoted.txt", text.encode("utf-8")))
+    sink, graph = both_sinks(result)
+    assert any('\\"民生\\\\实事\\"' in line for line in sink.lines)
+    assert set(parsed(sink)) == set(graph)
+
+
+def test_discard_takes_rdflib_terms(results):
+    result = results[0]
+    sink = LineSink()
+    add_result(sink, result, Gazetteer.load())  # type: ignore[arg-type]
+    before = len(sink.lines)
+    sink.discard((document_iri(result), KG.fileName, Literal(result.document.name)))
+    assert len(sink.lines) == before - 1
+    assert not any(f"<{KG.fileName}>" in line for line in sink.lines)
+
+
+def test_dates_and_years_are_written_as_rdflib_writes_them():
+    from rdflib.namespace import XSD  # (imported here: pytest's collection pokes at it)
+
+    for value, datatype in (("2024-05-01", XSD.date), ("2024-05", XSD.gYearMonth),
+                            ("2025", XSD.gYear), ("2024-02-30", XSD.date)):
+        literal = Literal(value, datatype=datatype)
+        assert written(literal) == f'"{literal}"^^<{datatype}>'
+
+
+def test_the_quick_escapes_equal_the_tables(results):
+    specials = "".join(chr(c) for c in range(0x21)) + '<>"{}|^`\\'
+    texts = [s.text for r in results for s in r.sentences] + [e.key for r in results
+                                                               for e in r.entities]
+    for text in [*texts, *(t + specials for t in texts[:50]), specials]:
+        assert escape_string(text) == text.translate(STRING_TABLE)
+        assert escape_iri(text) == text.translate(IRI_TABLE)
