@@ -174,15 +174,26 @@
     dragged = ev.node;
     if (!renderer.getCustomBBox()) renderer.setCustomBBox(renderer.getBBox());
   });
+  /* while it moves, only that node and its edges are redrawn: its position is written into
+     graphology's attribute object directly (a graph event would make sigma process the whole
+     graph on the next frame); the position is set through the graph once it is dropped */
   renderer.on("moveBody", function (ev) {
     if (dragged === null) return;
-    var p = renderer.viewportToGraph(ev.event);
+    var p = renderer.viewportToGraph(ev.event), attributes = graph.getNodeAttributes(dragged);
     moved();
-    graph.mergeNodeAttributes(dragged, { x: p.x, y: p.y });
+    attributes.x = p.x;
+    attributes.y = p.y;
+    renderer.refresh({ partialGraph: { nodes: [dragged], edges: graph.edges(dragged) },
+                       skipIndexation: true, schedule: true });
     ev.preventSigmaDefault();
     if (ev.event.original.cancelable) ev.event.original.preventDefault();
   });
-  function drop() { dragged = null; }
+  function drop() {
+    if (dragged === null) return;
+    var attributes = graph.getNodeAttributes(dragged);
+    graph.mergeNodeAttributes(dragged, { x: attributes.x, y: attributes.y });
+    dragged = null;
+  }
   renderer.on("upNode", drop);
   renderer.on("upStage", drop);
 
