@@ -443,3 +443,30 @@ def test_hostile_names_show_as_text_and_never_run(browser, pages):
     assert view.js("() => document.querySelectorAll('#kg-side img, #kg-side script, svg[onload]').length") == 0
     assert view.requests == []
     view.page.close()
+
+
+@pytest.mark.browser
+def test_the_notebook_iframe_draws_once_laid_out(browser, tmp_path, seed_graph):
+    """show()'s iframe may run the page before it has a size (a notebook renders outputs
+    into hidden or not yet laid out cells): sigma then draws at the size the iframe gets."""
+    shown = show(seed_graph, height=500)
+    markup = shown._repr_html_() if hasattr(shown, "_repr_html_") else shown.data
+    path = tmp_path / "cell.html"
+    path.write_text("<!DOCTYPE html><meta charset=utf-8><body style='width:1100px'>"
+                    f"<div id=cell style='display:none'>{markup}</div>", encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1200, "height": 700})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    view = page.frames[1]
+    view.wait_for_function("() => window.kgReady", timeout=15_000)
+    assert view.evaluate("() => document.getElementById('kg-graph').getBoundingClientRect().width") == 0
+    page.evaluate("() => { document.getElementById('cell').style.display = 'block'; }")
+    view.wait_for_function("""() => { const d = kgView.renderer.getDimensions(),
+        g = document.getElementById('kg-graph').getBoundingClientRect();
+        return g.width > 0 && d.width === Math.round(g.width) && d.height === Math.round(g.height); }""",
+                           timeout=15_000)
+    assert view.evaluate("() => kgView.renderer.getDimensions().width") > 500
+    assert view.evaluate("() => window.kgLabels") >= 20
+    assert errors == []
+    page.close()

@@ -59,8 +59,10 @@
      leaves each node (so neighbours rarely overlap), between 2.5 and 6 px for an entity of
      the base size (14), growing with the square root of its size (up to 1.85 times) */
   var unit = (function () {
+    /* in a notebook's iframe the page may run before it is laid out: then the window's size */
     var box = $("kg-graph").getBoundingClientRect();
-    var spacing = Math.sqrt(Math.max(1, box.width * box.height) / Math.max(1, N.length));
+    var area = box.width * box.height || Math.max(0, window.innerWidth - 360) * window.innerHeight;
+    var spacing = Math.sqrt(Math.max(1, area) / Math.max(1, N.length));
     return Math.min(6, Math.max(2.5, 0.25 * spacing));
   })();
   function radius(n) { return Math.round(10 * unit * Math.sqrt(n.s / 14)) / 10; }
@@ -106,9 +108,18 @@
     defaultDrawNodeLabel: drawLabel,
     renderEdgeLabels: !big, enableEdgeEvents: !big, zIndex: true,
     hideEdgesOnMove: big, hideLabelsOnMove: big,
-    minCameraRatio: 0.02, maxCameraRatio: 4, stagePadding: 24
+    minCameraRatio: 0.02, maxCameraRatio: 4, stagePadding: 24,
+    allowInvalidContainer: true  /* not laid out yet (an iframe): drawn once it has a size */
   });
   var camera = renderer.getCamera();
+  /* sigma follows the window's size; the container can change size on its own (an iframe
+     laid out after the page ran, the side panel's media query) */
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      var box = $("kg-graph").getBoundingClientRect(), now = renderer.getDimensions();
+      if (Math.round(box.width) !== now.width || Math.round(box.height) !== now.height) renderer.refresh();
+    }).observe($("kg-graph"));
+  }
   window.kgLabels = renderer.displayedNodeLabels.size;
   renderer.on("afterRender", function () { window.kgLabels = renderer.displayedNodeLabels.size; });
 
