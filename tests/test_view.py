@@ -290,6 +290,15 @@ class Page:
             for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) n++;
             return n; }""", layer)
 
+    def pixel(self, x: float, y: float, layer: str = "nodes") -> list[int]:
+        """The RGBA of sigma's WebGL ``layer`` at screen point (x, y), right after a render."""
+        return self.js("""([x, y, layer]) => { kgView.renderer.refresh();
+            const gl = kgView.renderer.getCanvases()[layer], r = gl.getBoundingClientRect();
+            const c = document.createElement('canvas'); c.width = gl.width; c.height = gl.height;
+            const ctx = c.getContext('2d'); ctx.drawImage(gl, 0, 0);
+            return [...ctx.getImageData(Math.round(x - r.left), Math.round(y - r.top), 1, 1).data]; }""",
+                       [x, y, layer])
+
     def still(self) -> str:
         """The camera and every node's position and visibility, as JSON."""
         return self.js("""() => JSON.stringify([kgView.renderer.getCamera().getState(),

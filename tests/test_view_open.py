@@ -135,12 +135,20 @@ def test_a_folded_district_opens_on_click(browser, pages) -> None:
     assert "+" in view.js(label, district)
     assert view.js("(d) => kgView.graph.getNodeAttribute(String(d), 'type')", district) == "folded"
     view.zoom_to(district, 0.15)
-    view.page.mouse.click(*view.point(district))
+    x, y = view.point(district)
+    radius = view.js("(d) => kgView.renderer.scaleSize(kgView.renderer.getNodeDisplayData(String(d)).size)",
+                     district)
+    assert radius >= 6
+    red, green, blue, _ = view.pixel(x + 0.85 * radius, y)
+    assert red > 180 and 120 < green < 190 and blue < 70, "a gold ring"
+    assert view.pixel(x, y)[:3] == [0x4E, 0x79, 0xA7], "inside it the district's colour"
+    view.page.mouse.click(x, y)
     assert view.hidden() == before - members
     assert "+" not in view.js(label, district)
     # its entities are drawn now: each is a node sigma draws, and the folded ring is gone
     assert view.js("(d) => kgView.data.nodes.map((n, i) => [n, i]).filter(([n]) => n.h === d)"
                    ".every(([n, i]) => !kgView.graph.getNodeAttribute(String(i), 'hidden'))", district)
     assert view.js("(d) => kgView.graph.getNodeAttribute(String(d), 'type')", district) == "point"
+    assert view.pixel(x + 0.85 * radius, y)[:3] == [0x4E, 0x79, 0xA7], "the ring is gone"
     assert view.errors == []
     view.page.close()

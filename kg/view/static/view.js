@@ -73,7 +73,7 @@
       x: n.x, y: -n.y,  /* the layout's y grows downwards, sigma's upwards */
       size: radius(n), color: colour(n), label: nodeLabel(n), hidden: n.h !== undefined,
       /* a folded district (its entities not drawn yet) has a gold ring */
-      type: n.k ? "folded" : "point", borderColor: "#d4a017"
+      type: n.k ? "folded" : "point"
     });
   });
   E.forEach(function (e, k) {
@@ -92,14 +92,20 @@
   /* nodes are drawn as points (gl.POINTS, discs by their fragment shader) and a big graph's
      edges as lines (gl.LINES): SwiftShader, the CPU WebGL of a machine without a GPU, draws
      sigma's default instanced circles and rectangles 4-8 times slower */
+  var Point = Sigma.rendering.NodePointProgram;
+  /* a folded district: a point with a gold ring (its outer third), drawn by sigma's point
+     program with one line of its fragment shader changed */
+  var PLAIN = "gl_FragColor = mix(transparent, v_color, t);";
+  var RING = "gl_FragColor = mix(transparent, length(m) > 0.34 ? vec4(0.831, 0.627, 0.086, 1.0) : v_color, t);";
+  var FoldedPoint = class extends Point {
+    getDefinition() {
+      var d = super.getDefinition();
+      return Object.assign({}, d, { FRAGMENT_SHADER_SOURCE: d.FRAGMENT_SHADER_SOURCE.replace(PLAIN, RING) });
+    }
+  };
   var renderer = new Sigma(graph, $("kg-graph"), {
     edgeProgramClasses: { thin: Sigma.rendering.EdgeLineProgram },
-    nodeProgramClasses: {
-      point: Sigma.rendering.NodePointProgram,
-      folded: Sigma.rendering.createNodeBorderProgram({ borders: [
-        { size: { value: 0.3 }, color: { attribute: "borderColor" } },
-        { size: { fill: true }, color: { attribute: "color" } }] })
-    },
+    nodeProgramClasses: { point: Point, folded: FoldedPoint },
     labelFont: FONT, labelSize: LABEL_PX, labelColor: { color: "#1f2933" },
     edgeLabelFont: FONT, edgeLabelSize: 10, edgeLabelColor: { color: "#52606d" },
     /* labels: every node may have one; the canvas is cut into cells of 90 px and each cell
