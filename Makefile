@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench clean browser-deps docs
+.PHONY: demo test lint bench clean browser-deps docs view-assets
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
@@ -38,6 +38,10 @@ demo: $(STAMP)
 
 browser-deps:
 	@bash scripts/install-browser.sh
+
+# refresh sigma.js and graphology in kg/view/static (npm pack; versions: SIGMA=… GRAPHOLOGY=…)
+view-assets:
+	@sh scripts/update-sigma.sh
 
 test: $(DEVSTAMP) browser-deps
 	$(BIN)/pytest -q

@@ -1,20 +1,37 @@
-"""Load-to-still time of the HTML view in headless Chromium, on synthetic graphs of kg's shape.
+"""Load-to-still time and frame rates of the HTML view in headless Chromium, on synthetic
+graphs of kg's shape.
 
-    .venv/bin/python benchmarks/bench_view.py                 # 1,500 and 5,000 entities
+    .venv/bin/python benchmarks/bench_view.py                 # 5,000 and 10,000 entities, all drawn
     .venv/bin/python benchmarks/bench_view.py --sizes 300 1500 5000 12000 --runs 5
-    .venv/bin/python benchmarks/bench_view.py --sizes 5000 --screenshots docs   # first frames
+    .venv/bin/python benchmarks/bench_view.py --before /tmp/kg-old   # old and new, side by side
+    .venv/bin/python benchmarks/bench_view.py --sizes 5000 9500 --max-nodes 5000 --screenshots docs
 
 The synthetic graph has what ``kg build`` makes: a district tree (province → cities →
 counties → townships → villages, kg:partOf), agencies with kg:jurisdiction and
 kg:subOrganizationOf, facilities kg:locatedIn a district and kg:operatedBy an agency, programs
 kg:runBy an agency and kg:coversArea a district, documents, sentences, mentions and reified
-statements with evidence. "Load to still" is the time from navigation start to the first
-frame the network draws (the page sets ``window.kgReady`` then); physics is off, so the
-picture does not move after it, and the script checks that it does not. "fps" is frames
-drawn per second while the mouse drags the canvas and then while the wheel zooms it (what a
-user feels), counted from vis-network's afterDrawing events; "scale" and "labels" are the
-zoom and the number of labels drawn at the first frame. Every request that is not file://
-is aborted and counted. Needs Debian's chromium and the playwright package.
+statements with evidence.
+
+"Load to still" is the time from navigation start to the page's first frame (the page sets
+``window.kgReady`` then); nothing moves after it, and the script checks that it does not.
+The frame rates are frames the renderer draws per second, counted from its own "drawn"
+events (sigma's afterRender; vis-network's afterDrawing for an old page): "pan" and "zoom"
+move the camera on every animation frame for two seconds from inside the page and "drag"
+drags the node nearest the centre with mouse events dispatched on every frame (the
+renderer's own speed); "mouse drag" drags that node with playwright's mouse, "mouse pan"
+drags the background and "wheel" turns the wheel (what a user feels; each step is a round
+trip through playwright, which caps these near 30 on a loaded machine). "labels" is the number of labels drawn at the first frame. Every request that is
+not file:// is aborted and counted.
+
+``--before DIR`` also renders each graph with the kg in DIR (an older checkout, e.g. ``git
+archive ed4982b | tar -x -C /tmp/kg-old``; it runs in this interpreter, which must have what
+that version needs, e.g. pyvis for the vis-network view) and measures both pages in turn, in
+the same browser, so that the ratio is fair on a noisy machine.
+
+Chromium runs headless with software rendering: ``--disable-gpu`` (2D canvas on the CPU) and
+``--enable-unsafe-swiftshader`` (WebGL on SwiftShader, Chromium's CPU implementation, which
+newer Chromium versions no longer pick on their own). Needs Debian's chromium and the
+playwright package.
 """
 
 from __future__ import annotations
@@ -22,6 +39,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -37,8 +55,9 @@ from kg.graph.vocab import ID, KG  # noqa: E402
 from kg.view import write_html  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-first-run"]
 LEVELS = ["ProvinceLevel", "CityLevel", "CountyLevel", "TownshipLevel", "VillageLevel"]
 SYLLABLES = "东西南北安平宁和兴华新丰长乐永泰富民康城山河湖江海桥湾塘林阳"
 
@@ -145,83 +164,208 @@ def synthetic_graph(entities: int, seed: int = 1) -> Graph:
     return g
 
 
-def _fps(page) -> tuple[float, float]:  # noqa: ANN001
-    """Frames per second while dragging the canvas, then while zooming it with the wheel."""
-    page.evaluate("""() => { window.kgFrames = 0;
-        network.on('afterDrawing', () => { window.kgFrames += 1; }); }""")
+#: in the page: count the frames the renderer draws (sigma for the view, vis-network for an
+#: old page) in window.kgFrames, and give the camera as [x, y, zoom] with a setter
+HOOKS = """() => {
+    window.kgFrames = 0;
+    const count = () => { window.kgFrames += 1; };
+    const sigma = window.kgView && window.kgView.renderer;
+    if (sigma) {
+        sigma.on('afterRender', count);
+        const camera = sigma.getCamera();
+        window.kgCamera = () => { const s = camera.getState(); return [s.x, s.y, 1 / s.ratio]; };
+        window.kgSetCamera = (x, y, zoom) => camera.setState({x: x, y: y, ratio: 1 / zoom});
+        window.kgPanStep = 0.002;  // of the graph's extent, about 2 px a frame
+        window.kgStill = () => JSON.stringify([camera.getState(),
+            kgView.graph.mapNodes((k, a) => [a.x, a.y, !!a.hidden])]);
+        window.kgNodeAt = (i) => kgView.point(i);
+    } else {
+        network.on('afterDrawing', count);
+        window.kgCamera = () => { const p = network.getViewPosition();
+                                  return [p.x, p.y, network.getScale()]; };
+        window.kgSetCamera = (x, y, zoom) => network.moveTo({position: {x: x, y: y}, scale: zoom});
+        window.kgPanStep = 2 / network.getScale();
+        window.kgStill = () => JSON.stringify(network.getPositions());
+        window.kgNodeAt = (i) => { const d = network.canvasToDOM(network.getPositions([i])[i]);
+            const r = document.querySelector('#kg-graph canvas').getBoundingClientRect();
+            return [r.left + d.x, r.top + d.y]; };
+    }
+}"""
+
+#: in the page: move the camera on every animation frame for ``ms`` milliseconds (pan: to
+#: the right; zoom: in by 1 % a frame, then out again) and return the frames drawn per second
+CAMERA = """([gesture, ms]) => new Promise(done => {
+    const [x, y, zoom] = kgCamera();
+    window.kgFrames = 0;
+    const start = performance.now();
+    let k = 0, up = 0;
+    const step = (now) => {
+        k += 1;
+        const first = now - start < ms / 2;
+        if (first) up = k;
+        if (gesture === 'pan') kgSetCamera(x + kgPanStep * k, y, zoom);
+        else kgSetCamera(x, y, zoom * Math.pow(1.01, first ? k : Math.max(0, 2 * up - k)));
+        if (now - start < ms) { requestAnimationFrame(step); return; }
+        const frames = window.kgFrames, seconds = (performance.now() - start) / 1000;
+        kgSetCamera(x, y, zoom);
+        done(frames / seconds);
+    };
+    requestAnimationFrame(step);
+})"""
+
+
+#: in the page: press the mouse on (x, y) and move it 2 px right and 1 px down on every
+#: animation frame for ``ms`` milliseconds (events dispatched to the element there, as
+#: pointer and mouse events, which either renderer listens to); the frames drawn per second
+#: and where the pointer ended
+DRAG = """([x, y, ms]) => new Promise(done => {
+    const target = document.elementFromPoint(x, y);
+    const fire = (kind, px, py) => {
+        const init = {clientX: px, clientY: py, bubbles: true, cancelable: true, button: 0,
+                      buttons: kind === 'up' ? 0 : 1, pointerId: 1, pointerType: 'mouse',
+                      isPrimary: true, view: window};
+        target.dispatchEvent(new PointerEvent('pointer' + kind, init));
+        target.dispatchEvent(new MouseEvent('mouse' + kind, init));
+    };
+    fire('move', x, y);
+    fire('down', x, y);
+    window.kgFrames = 0;
+    const start = performance.now();
+    let k = 0;
+    const step = (now) => {
+        k += 1;
+        fire('move', x + 2 * k, y + k);
+        if (now - start < ms) { requestAnimationFrame(step); return; }
+        const frames = window.kgFrames, seconds = (performance.now() - start) / 1000;
+        fire('up', x + 2 * k, y + k);
+        done([frames / seconds, x + 2 * k, y + k]);
+    };
+    requestAnimationFrame(step);
+})"""
+
+
+def _mouse(page, gesture: str, x: float, y: float) -> float:  # noqa: ANN001
+    """Frames drawn per second while the mouse drags from (x, y) or turns the wheel there."""
+    page.evaluate("() => { window.kgFrames = 0; }")
+    start = time.perf_counter()
+    page.mouse.move(x, y)
+    if gesture == "wheel":
+        for k in range(30):
+            page.mouse.wheel(0, -60 if k < 15 else 60)
+    else:
+        page.mouse.down()
+        for k in range(60):
+            page.mouse.move(x - 3 * k, y + 2 * k)
+        page.mouse.up()
+    page.wait_for_timeout(50)
+    return page.evaluate("() => window.kgFrames") / (time.perf_counter() - start)
+
+
+def _fps(page) -> dict[str, float]:  # noqa: ANN001
+    """Frames drawn per second while the camera pans and zooms and a node is dragged (from
+    inside the page), then while playwright's mouse drags the node, drags the background and
+    turns the wheel; "dragged" is 1 when the node followed the pointer."""
+    page.evaluate(HOOKS)
+    out = {gesture: page.evaluate(CAMERA, [gesture, 2000]) for gesture in ("pan", "zoom")}
     box = page.locator("#kg-graph").bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    out = []
-    for gesture in ("drag", "zoom"):
-        page.evaluate("() => { window.kgFrames = 0; }")
-        start = time.perf_counter()
-        if gesture == "drag":
-            page.mouse.move(x, y)
-            page.mouse.down()
-            for k in range(60):
-                page.mouse.move(x + 4 * k, y + 2 * k)
-            page.mouse.up()
-        else:
-            page.mouse.move(x, y)
-            for k in range(30):
-                page.mouse.wheel(0, -60 if k < 15 else 60)
-        page.wait_for_timeout(50)
-        seconds = time.perf_counter() - start
-        out.append(page.evaluate("() => window.kgFrames") / seconds)
-    return out[0], out[1]
+    # the node whose screen point is nearest the centre (the same entity in either page:
+    # same data, same layout)
+    target = page.evaluate("""([cx, cy]) => { let best = -1, dist = Infinity;
+        kgView.data.nodes.forEach((n, i) => { if (n.h !== undefined) return;
+            const [x, y] = kgNodeAt(i); const d = Math.hypot(x - cx, y - cy);
+            if (d < dist) { dist = d; best = i; } });
+        return best; }""", [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    x, y = page.evaluate("(i) => kgNodeAt(i)", target)
+    out["drag"], end_x, end_y = page.evaluate(DRAG, [x, y, 2000])
+    moved = page.evaluate("(i) => kgNodeAt(i)", target)
+    out["dragged"] = float(abs(moved[0] - end_x) < 15 and abs(moved[1] - end_y) < 15)
+    x, y = moved
+    out["mouse drag"] = _mouse(page, "drag", x, y)
+    out["mouse pan"] = _mouse(page, "pan", box["x"] + box["width"] - 15, box["y"] + 15)  # no node there
+    out["wheel"] = _mouse(page, "wheel", box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    return out
 
 
 def measure(page_path: Path, runs: int, shots: Path | None = None) -> dict[str, object]:
     from playwright.sync_api import sync_playwright
 
-    results: list[float] = []
-    walls: list[float] = []
-    blocked: list[str] = []
-    errors: list[str] = []
-    still = True
-    first: list[list[float]] = []
-    fps: list[tuple[float, float]] = []
-    shot_taken = False
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for _ in range(runs):
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            return measure_in(browser, [page_path], runs, shots)[0]
+        finally:
+            browser.close()
 
-            def route(r):  # noqa: ANN001
-                if r.request.url.startswith("file:"):
-                    r.continue_()
+
+def measure_in(browser, paths: list[Path], runs: int,  # noqa: ANN001
+               shots: Path | None = None) -> list[dict[str, object]]:
+    """Each page of ``paths`` opened ``runs`` times, the pages in turn (old, new, old, new …)."""
+    found: list[dict[str, list]] = [{"load": [], "wall": [], "blocked": [], "errors": [],
+                                     "still": [], "first": [], "fps": []} for _ in paths]
+    for run in range(runs):
+        for which, page_path in enumerate(paths):
+            r = found[which]
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.on("pageerror", lambda e, r=r: r["errors"].append(str(e)))
+
+            def route(req, r=r):  # noqa: ANN001
+                if req.request.url.startswith("file:"):
+                    req.continue_()
                 else:
-                    blocked.append(r.request.url)
-                    r.abort()
+                    r["blocked"].append(req.request.url)
+                    req.abort()
 
             page.route("**/*", route)
             start = time.perf_counter()
             page.goto(page_path.as_uri(), wait_until="commit")
             page.wait_for_function("() => window.kgReady", timeout=120_000, polling=20)
-            walls.append(time.perf_counter() - start)
-            results.append(page.evaluate("() => window.kgReady") / 1000)
-            before = page.evaluate("() => JSON.stringify(network.getPositions())")
+            r["wall"].append(time.perf_counter() - start)
+            r["load"].append(page.evaluate("() => window.kgReady") / 1000)
+            page.evaluate(HOOKS)
+            before = page.evaluate("() => kgStill()")
             page.wait_for_timeout(500)
-            after = page.evaluate("() => JSON.stringify(network.getPositions())")
-            still = still and before == after
-            first.append(page.evaluate("() => [network.getScale(), window.kgLabels || 0]"))
-            if shots is not None and not shot_taken:
+            r["still"].append(before == page.evaluate("() => kgStill()"))
+            r["first"].append(page.evaluate("() => window.kgLabels || 0"))
+            if shots is not None and run == 0 and which == len(paths) - 1:
                 page.screenshot(path=str(shots))
-                shot_taken = True
-            fps.append(_fps(page))
+            r["fps"].append(_fps(page))
             page.close()
-        browser.close()
-    return {"median": statistics.median(results), "runs": results, "wall": statistics.median(walls),
-            "blocked": blocked, "errors": errors, "still": still, "first": first[0],
-            "drag": statistics.median(f[0] for f in fps), "zoom": statistics.median(f[1] for f in fps)}
+    out = []
+    for r in found:
+        fps: list[dict[str, float]] = r["fps"]
+        out.append({"median": statistics.median(r["load"]), "runs": r["load"],
+                    "wall": statistics.median(r["wall"]), "blocked": r["blocked"],
+                    "errors": r["errors"], "still": all(r["still"]), "labels": r["first"][0],
+                    **{k: statistics.median(f[k] for f in fps) for k in fps[0]}})
+    return out
+
+
+def render_before(before: Path, name: str, size: int, path: Path, max_nodes: int) -> None:
+    """The page the kg in ``before`` writes for the same graph (in a child process, so the two
+    versions of kg never share an interpreter)."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]);"
+            "from kg.view import write_html; from pathlib import Path;"
+            "from benchmarks.bench_view import synthetic_graph;"
+            "write_html(synthetic_graph(int(sys.argv[2])), Path(sys.argv[3]), max_nodes=int(sys.argv[4]))")
+    if name == "seed":
+        code = code.replace("synthetic_graph(int(sys.argv[2]))",
+                            "__import__('kg.corpus').corpus.build(sorted(Path(sys.argv[1], 'seeds').glob('*.txt')))")
+    subprocess.run([sys.executable, "-c", code, str(before), str(size), str(path), str(max_nodes)],
+                   check=True, cwd=before)
+
+
+GESTURES = ("pan", "zoom", "drag", "mouse drag", "mouse pan", "wheel")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1500, 5000])
+    parser = argparse.ArgumentParser(description=__doc__.split("\\n\\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[5000, 10000])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--max-nodes", type=int, default=5000)
+    parser.add_argument("--max-nodes", type=int, default=10000,
+                        help="the view's node budget (kg view's default is 5,000; above it "
+                             "entities fold into their districts)")
+    parser.add_argument("--before", metavar="DIR", type=Path,
+                        help="also measure the page an older kg checkout in DIR writes")
     parser.add_argument("--screenshots", metavar="DIR", type=Path,
                         help="write the first frame of each page as DIR/view-SIZE.png, and of "
                              "the seed graph as DIR/view-seed.png")
@@ -229,31 +373,40 @@ def main() -> int:
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} not found: apt-get install chromium fonts-wqy-microhei", file=sys.stderr)
         return 1
-    print("| entities | triples | drawn | HTML MB | Python render s | load-to-still s (median) | runs "
-          "| still | first-frame scale | labels | drag fps | zoom fps | requests |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
-    graphs: list[tuple[str, Graph]] = [(f"{size:,}", synthetic_graph(size)) for size in args.sizes]
+    from playwright.sync_api import sync_playwright
+
+    print("| entities | page | drawn | HTML MB | load-to-still s (median) | runs | still | labels | "
+          + " | ".join(f"{g} fps" for g in GESTURES) + " | node dragged | requests |")
+    print("|---|---|---|---|---|---|---|---|" + "---|" * len(GESTURES) + "---|---|")
+    graphs: list[tuple[str, int, Graph]] = [(f"{size:,}", size, synthetic_graph(size))
+                                            for size in args.sizes]
     if args.screenshots:
         from kg.corpus import build
 
-        graphs.insert(0, ("seed", build(sorted((ROOT / "seeds").glob("*.txt")))))
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, graph in graphs:
+        graphs.insert(0, ("seed", 0, build(sorted((ROOT / "seeds").glob("*.txt")))))
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for name, size, graph in graphs:
             key = name.replace(",", "")
             path = Path(tmp) / f"view-{key}.html"
-            t0 = time.perf_counter()
             shown = write_html(graph, path, max_nodes=args.max_nodes)
-            render = time.perf_counter() - t0
+            pages = [("now", path)]
+            if args.before:
+                old = Path(tmp) / f"before-{key}.html"
+                render_before(args.before.resolve(), name, size, old, args.max_nodes)
+                pages.insert(0, ("before", old))
             shot = args.screenshots / f"view-{key}.png" if args.screenshots else None
-            r = measure(path, args.runs, shot)
-            runs = ", ".join(f"{x:.2f}" for x in r["runs"])  # type: ignore[union-attr]
-            scale, labels = r["first"]  # type: ignore[misc]
-            print(f"| {name} | {len(graph):,} | {shown.shown:,} | {path.stat().st_size / 1e6:.2f} | "
-                  f"{render:.2f} | **{r['median']:.2f}** | {runs} | {'yes' if r['still'] else 'NO'} | "
-                  f"{scale:.3f} | {labels} | {r['drag']:.1f} | {r['zoom']:.1f} | "
-                  f"{len(r['blocked'])} |", flush=True)  # type: ignore[arg-type]
-            if r["errors"]:
-                print(f"page errors: {r['errors']}", file=sys.stderr)
+            results = measure_in(browser, [pg for _, pg in pages], args.runs, shot)
+            for (label, page_path), r in zip(pages, results, strict=True):
+                runs = ", ".join(f"{x:.2f}" for x in r["runs"])  # type: ignore[union-attr]
+                rates = " | ".join(f"{r[g]:.1f}" for g in GESTURES)
+                print(f"| {name} | {label} | {shown.shown:,} | {page_path.stat().st_size / 1e6:.2f} | "
+                      f"**{r['median']:.2f}** | {runs} | {'yes' if r['still'] else 'NO'} | "
+                      f"{r['labels']} | {rates} | {'yes' if r['dragged'] else 'NO'} | "
+                      f"{len(r['blocked'])} |", flush=True)  # type: ignore[arg-type]
+                if r["errors"]:
+                    print(f"page errors ({label}): {r['errors']}", file=sys.stderr)
+        browser.close()
     return 0
 
 

@@ -52,7 +52,7 @@ def gold(name: str) -> dict:
 
 #: Debian's chromium, which the browser tests drive through playwright
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+ARGS = ["--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 

@@ -155,6 +155,10 @@ def test_the_wheel_ships_the_data_the_code_reads(dists) -> None:
                     if p.is_file()}
     assert shipped - names == set()
     assert "kg/py.typed" in names
+    # the view's renderer, bundled (no CDN), with its licences and where it came from
+    for bundled in ("sigma.min.js", "graphology.umd.min.js", "LICENSE-sigma.txt",
+                    "LICENSE-graphology.txt", "VENDOR.md"):
+        assert f"kg/view/static/{bundled}" in names, bundled
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "seeds/", "ontology/"))]
 

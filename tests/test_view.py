@@ -91,7 +91,10 @@ def test_hostile_names_never_reach_the_page_as_markup():
 
 def test_page_is_self_contained():
     html = render_html(hostile_graph())
-    assert "vis-network" in html and "window.network = network" in html
+    static = ROOT / "kg" / "view" / "static"
+    for bundled in ("sigma.min.js", "graphology.umd.min.js"):  # inlined, as shipped
+        assert (static / bundled).read_text(encoding="utf-8") in html
+    assert "new Sigma(graph" in html
     assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', html)
     assert "cdn.jsdelivr.net" not in html and "cdnjs.cloudflare.com" not in html
     assert "default-src 'none'" in html
@@ -232,7 +235,7 @@ class Page:
     def wait_for(self, condition: str, arg=None, what: str = "",  # noqa: ANN001
                  timeout: float = 15_000) -> None:
         """Wait until the JS ``condition`` holds (checked on every animation frame), never
-        for a fixed time: a loaded machine slows vis-network's animations several-fold."""
+        for a fixed time: a loaded machine slows the renderer's animations several-fold."""
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         try:
@@ -244,19 +247,15 @@ class Page:
     def wait_centred(self, index: int) -> None:
         """Until node ``index`` sits at the centre of the graph (where a focus animation
         ends, to well under a pixel)."""
-        self.wait_for("""(i) => { const p = network.getPositions([i])[i];
-            const d = network.canvasToDOM(p);
-            const c = document.querySelector('#kg-graph canvas').getBoundingClientRect();
+        self.wait_for("""(i) => { const [x, y] = kgView.point(i);
             const g = document.querySelector('#kg-graph').getBoundingClientRect();
-            return Math.hypot(c.left + d.x - (g.left + g.width / 2),
-                              c.top + d.y - (g.top + g.height / 2)) < 0.5; }""", index,
-                      f"node {index} to be centred (the focus animation)")
+            return Math.hypot(x - (g.left + g.width / 2), y - (g.top + g.height / 2)) < 0.5; }""",
+                      index, f"node {index} to be centred (the focus animation)")
 
     def wait_tooltip(self, text: str = "") -> None:
-        """Until vis-network's tooltip is shown (after its hover delay) and contains
-        ``text`` as text."""
-        self.wait_for("""(text) => { const t = document.querySelector('div.vis-tooltip');
-            return !!t && t.style.visibility === 'visible' && t.textContent.includes(text); }""",
+        """Until the page's tooltip is shown and contains ``text`` as text."""
+        self.wait_for("""(text) => { const t = document.querySelector('#kg-tip');
+            return !!t && !t.hidden && t.textContent.includes(text); }""",
                       text, f"the tooltip {text!r}")
 
     def frames(self, count: int) -> None:
@@ -266,30 +265,62 @@ class Page:
 
     def point(self, index: int) -> tuple[float, float]:
         """Where node ``index`` is on the screen."""
-        x, y = self.js("""(i) => { const p = network.getPositions([i])[i];
-            const d = network.canvasToDOM(p);
-            const r = document.querySelector('#kg-graph canvas').getBoundingClientRect();
-            return [r.left + d.x, r.top + d.y]; }""", index)
+        x, y = self.js("(i) => kgView.point(i)", index)
         return x, y
+
+    def zoom_to(self, index: int, ratio: float) -> None:
+        """Centre the camera on node ``index`` at zoom ``ratio`` (1: the whole graph)."""
+        self.js("""([i, ratio]) => { const d = kgView.renderer.getNodeDisplayData(String(i));
+            kgView.renderer.getCamera().setState({x: d.x, y: d.y, ratio: ratio});
+            kgView.renderer.refresh(); }""", [index, ratio])
+
+    def hidden(self) -> int:
+        """How many nodes of sigma's graph are hidden."""
+        return self.js("() => kgView.graph.filterNodes((k, a) => a.hidden).length")
+
+    def painted(self, layer: str = "nodes") -> int:
+        """Pixels of sigma's WebGL ``layer`` that are not background, read right after a
+        render (the drawing buffer is only kept until the frame is shown)."""
+        return self.js("""(layer) => { kgView.renderer.refresh();
+            const gl = kgView.renderer.getCanvases()[layer];
+            const c = document.createElement('canvas'); c.width = gl.width; c.height = gl.height;
+            const ctx = c.getContext('2d'); ctx.drawImage(gl, 0, 0);
+            const d = ctx.getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0) n++;
+            return n; }""", layer)
+
+    def pixel(self, x: float, y: float, layer: str = "nodes") -> list[int]:
+        """The RGBA of sigma's WebGL ``layer`` at screen point (x, y), right after a render."""
+        return self.js("""([x, y, layer]) => { kgView.renderer.refresh();
+            const gl = kgView.renderer.getCanvases()[layer], r = gl.getBoundingClientRect();
+            const c = document.createElement('canvas'); c.width = gl.width; c.height = gl.height;
+            const ctx = c.getContext('2d'); ctx.drawImage(gl, 0, 0);
+            return [...ctx.getImageData(Math.round(x - r.left), Math.round(y - r.top), 1, 1).data]; }""",
+                       [x, y, layer])
+
+    def still(self) -> str:
+        """The camera and every node's position and visibility, as JSON."""
+        return self.js("""() => JSON.stringify([kgView.renderer.getCamera().getState(),
+            kgView.graph.mapNodes((k, a) => [a.x, a.y, !!a.hidden])])""")
 
 
 @pytest.mark.browser
 def test_seed_view_loads_offline_and_draws(browser, pages):
     view = Page(browser, pages["seed"])
     assert view.requests == [] and view.errors == []
-    assert view.js("() => typeof network.getSelectedNodes") == "function"
-    painted = view.js("""() => {
-        const c = document.querySelector('#kg-graph canvas');
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        let n = 0;
-        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200)) n++;
-        return n; }""")
-    assert painted > 2000, "the canvas is blank"
+    nodes = view.js("() => kgView.data.nodes.length")
+    edges = view.js("() => kgView.data.edges.length")
+    assert nodes > 100
+    assert view.js("() => [kgView.graph.order, kgView.graph.size]") == [nodes, edges]
+    assert view.js("() => kgView.renderer.getCanvases().nodes.getContext('webgl2') !== null")
+    assert view.painted("nodes") > 5000, "the WebGL canvas of the nodes is blank"
+    assert view.painted("edges") > 1000, "the WebGL canvas of the edges is blank"
     ARTIFACTS.mkdir(exist_ok=True)
     view.page.screenshot(path=str(ARTIFACTS / "seed-view.png"))
-    still = view.js("() => JSON.stringify(network.getPositions())")
-    view.frames(20)  # physics is off: nothing moves from one frame to the next
-    assert view.js("() => JSON.stringify(network.getPositions())") == still
+    still = view.still()
+    view.frames(20)  # no physics: nothing moves from one frame to the next
+    assert view.still() == still
     view.page.close()
 
 
@@ -300,7 +331,8 @@ def test_search_finds_and_focuses_a_node(browser, pages):
     view.page.fill("#kg-search", "钱塘")  # an alias: exact alias beats names starting with it
     assert view.page.locator("#kg-results li").first.inner_text().startswith("钱塘区")
     view.page.press("#kg-search", "Enter")
-    assert view.js("() => network.getSelectedNodes()") == [target]
+    assert view.js("() => kgView.selected()") == target
+    assert view.page.locator("#kg-results li").count() == 0, "the list closes after a pick"
     view.wait_centred(target)
     x, y = view.point(target)
     box = view.page.locator("#kg-graph").bounding_box()
@@ -314,9 +346,9 @@ def test_search_finds_and_focuses_a_node(browser, pages):
 def test_clicking_a_node_shows_its_evidence(browser, pages):
     view = Page(browser, pages["seed"])
     target = view.node("钱塘区")
-    view.js("(i) => network.moveTo({position: network.getPositions([i])[i], scale: 1.2})", target)
+    view.zoom_to(target, 0.3)
     view.page.mouse.click(*view.point(target))
-    assert view.js("() => network.getSelectedNodes()") == [target]
+    assert view.js("() => kgView.selected()") == target
     details = view.page.locator("#kg-details")
     assert details.locator("h2").inner_text() == "钱塘区"
     text = details.inner_text()
@@ -329,14 +361,40 @@ def test_clicking_a_node_shows_its_evidence(browser, pages):
 
 
 @pytest.mark.browser
+def test_a_node_can_be_dragged(browser, pages):
+    view = Page(browser, pages["seed"])
+    target = view.node("钱塘区")
+    view.zoom_to(target, 0.3)
+    x, y = view.point(target)
+    view.page.mouse.move(x, y)
+    view.page.mouse.down()
+    for k in range(1, 11):
+        view.page.mouse.move(x + 8 * k, y + 5 * k)
+    view.page.mouse.up()
+    nx, ny = view.point(target)
+    assert abs(nx - (x + 80)) < 3 and abs(ny - (y + 50)) < 3, "the node follows the mouse"
+    centre = view.js("() => kgView.renderer.getCamera().getState()")
+    view.frames(5)
+    assert view.js("() => kgView.renderer.getCamera().getState()") == centre, "the view stays"
+    assert view.errors == []
+    view.page.close()
+
+
+@pytest.mark.browser
 def test_hovering_and_clicking_every_node_raises_no_error(browser, pages):
     view = Page(browser, pages["seed"])
     count = view.js("() => kgView.data.nodes.length")
     for i in range(count):
         view.page.mouse.click(*view.point(i))  # moves there first: hover, then click
-    # the last node is drawn on top, so the pointer is over it: its tooltip shows once the
-    # hover delay has run
-    view.wait_tooltip(view.js("() => kgView.data.nodes[kgView.data.nodes.length - 1].l"))
+    # the pointer rests on the last node clicked: the tooltip names a node drawn there
+    x, y = view.point(count - 1)
+    view.page.mouse.move(x + 1, y)
+    view.wait_tooltip("提及")
+    first = view.page.locator("#kg-tip").inner_text().split("\n")[0].split("：", 1)[1]
+    near = view.js("""([x, y]) => kgView.data.nodes.filter((n, i) => {
+        const [px, py] = kgView.point(i); return Math.hypot(px - x, py - y) < 30; }).map(n => n.l)""",
+                   [x, y])
+    assert first in near
     assert view.errors == [] and view.requests == []
     assert view.page.locator("#kg-details h2").count() == 1
     view.page.close()
@@ -345,19 +403,23 @@ def test_hovering_and_clicking_every_node_raises_no_error(browser, pages):
 @pytest.mark.browser
 def test_filters_by_type_and_district(browser, pages, seed_graph):
     view = Page(browser, pages["seed"])
-    hidden = "() => kgView.data.nodes.filter((n, i) => network.body.data.nodes.get(i).hidden).length"
     districts = view.js("() => kgView.data.nodes.filter(n => n.t === 0).length")
     view.page.uncheck("#kg-legend input[value=District]")
-    assert view.js(hidden) == districts
+    assert view.hidden() == districts
     view.page.click("#kg-reset")
-    assert view.js(hidden) == 0
+    assert view.hidden() == 0
     target = view.node("钱塘区")
     view.page.select_option("#kg-district", str(target))
     data = read_graph(seed_graph)
     inside = district_members(data, find_entity(data, "钱塘区"))
     total = view.js("() => kgView.data.nodes.length")
-    assert total - view.js(hidden) == len(inside)
+    assert total - view.hidden() == len(inside)
     assert f"显示 {len(inside)} / {total}" in view.page.inner_text("#kg-count")
+    # the camera fits the district: every node shown is on the canvas
+    box = view.page.locator("#kg-graph").bounding_box()
+    for i in view.js("() => kgView.graph.filterNodes((k, a) => !a.hidden).map(Number)"):
+        x, y = view.point(i)
+        assert box["x"] <= x <= box["x"] + box["width"] and box["y"] <= y <= box["y"] + box["height"]
     assert view.errors == []
     view.page.close()
 
@@ -381,8 +443,8 @@ def test_hostile_names_show_as_text_and_never_run(browser, pages):
         assert view.page.locator("#kg-details h2").inner_text() == label
         x, y = view.point(view.node(label))
         view.page.mouse.move(x, y)
-        view.wait_tooltip(label)  # vis-network's tooltip, as text
-        assert label in view.page.locator("div.vis-tooltip").inner_text()
+        view.wait_tooltip(label)  # the page's tooltip, as text
+        assert label in view.page.locator("#kg-tip").inner_text()
         view.page.mouse.click(x, y)
         details = view.page.inner_text("#kg-details")
         assert "<b>evil</b>.txt" in details and "</script><script>" in details
@@ -390,3 +452,30 @@ def test_hostile_names_show_as_text_and_never_run(browser, pages):
     assert view.js("() => document.querySelectorAll('#kg-side img, #kg-side script, svg[onload]').length") == 0
     assert view.requests == []
     view.page.close()
+
+
+@pytest.mark.browser
+def test_the_notebook_iframe_draws_once_laid_out(browser, tmp_path, seed_graph):
+    """show()'s iframe may run the page before it has a size (a notebook renders outputs
+    into hidden or not yet laid out cells): sigma then draws at the size the iframe gets."""
+    shown = show(seed_graph, height=500)
+    markup = shown._repr_html_() if hasattr(shown, "_repr_html_") else shown.data
+    path = tmp_path / "cell.html"
+    path.write_text("<!DOCTYPE html><meta charset=utf-8><body style='width:1100px'>"
+                    f"<div id=cell style='display:none'>{markup}</div>", encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1200, "height": 700})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri())
+    view = page.frames[1]
+    view.wait_for_function("() => window.kgReady", timeout=15_000)
+    assert view.evaluate("() => document.getElementById('kg-graph').getBoundingClientRect().width") == 0
+    page.evaluate("() => { document.getElementById('cell').style.display = 'block'; }")
+    view.wait_for_function("""() => { const d = kgView.renderer.getDimensions(),
+        g = document.getElementById('kg-graph').getBoundingClientRect();
+        return g.width > 0 && d.width === Math.round(g.width) && d.height === Math.round(g.height); }""",
+                           timeout=15_000)
+    assert view.evaluate("() => kgView.renderer.getDimensions().width") > 500
+    assert view.evaluate("() => window.kgLabels") >= 20
+    assert errors == []
+    page.close()

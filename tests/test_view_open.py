@@ -89,17 +89,23 @@ def pages(tmp_path_factory, seed_graph, synthetic) -> dict[str, Path]:
 @pytest.mark.browser
 def test_first_frame_has_visible_nodes_and_labels(browser, pages) -> None:
     view = Page(browser, pages["seed"])
-    view.page.wait_for_timeout(300)
-    scale = view.js("() => network.getScale()")
-    assert view.js("() => window.kgLabels") >= 20, "labels are drawn at the first frame"
-    assert view.js("() => window.kgLabels") >= 60, "the canvas is filled, so labels fit"
-    # the layout fills the canvas: 226 entities open at about a quarter of full size (was
-    # 0.07), still below vis-network's own labels, so kg draws those that fit
-    assert 0.2 <= scale < 0.43
-    # zoomed out, the nodes grew (3.5 times at most) so they stay visible (≥ 7 px)
-    smallest = view.js("""() => Math.min(...kgView.data.nodes.map((n, i) =>
-        network.body.nodes[i].options.size * network.getScale()))""")
-    assert smallest >= 7
+    # the first frame shows the whole graph: every node is on the canvas
+    assert view.js("() => kgView.renderer.getCamera().getState().ratio") == 1
+    box = view.page.locator("#kg-graph").bounding_box()
+    count = view.js("() => kgView.data.nodes.length")
+    for i in range(count):
+        x, y = view.point(i)
+        assert box["x"] <= x <= box["x"] + box["width"] and box["y"] <= y <= box["y"] + box["height"]
+    # nodes big enough to see (a radius of at least 2.5 px on the screen)
+    smallest = view.js("""() => Math.min(...kgView.graph.mapNodes(k =>
+        kgView.renderer.scaleSize(kgView.renderer.getNodeDisplayData(k).size)))""")
+    assert smallest >= 2.5
+    # labels: one per cell of sigma's label grid, the busiest node of each cell
+    labels = view.js("() => window.kgLabels")
+    assert labels == view.js("() => kgView.renderer.displayedNodeLabels.size")
+    assert labels >= 40, "the canvas is filled, so many labels fit"
+    shown = view.js("() => [...kgView.renderer.displayedNodeLabels].map(Number)")
+    assert view.node("浙江省") in shown and view.node("杭州市") in shown
     assert view.errors == [] and view.requests == []
     view.page.close()
 
@@ -121,16 +127,28 @@ def test_the_search_list_closes_after_a_pick(browser, pages) -> None:
 @pytest.mark.browser
 def test_a_folded_district_opens_on_click(browser, pages) -> None:
     view = Page(browser, pages["folded"])
-    hidden = "() => kgView.data.nodes.filter((n, i) => network.body.data.nodes.get(i).hidden).length"
-    before = view.js(hidden)
+    before = view.hidden()
     district = view.js("() => kgView.data.nodes.findIndex(n => n.k > 0)")
     members = view.js("(d) => kgView.data.nodes.filter(n => n.h === d).length", district)
     assert before > 0 and members > 0
-    assert "+" in view.js("(d) => network.body.data.nodes.get(d).label", district)
-    view.js("(i) => network.moveTo({position: network.getPositions([i])[i], scale: 1.5})", district)
-    view.page.wait_for_timeout(250)
-    view.page.mouse.click(*view.point(district))
-    assert view.js(hidden) == before - members
-    assert "+" not in view.js("(d) => network.body.data.nodes.get(d).label", district)
+    label = "(d) => kgView.graph.getNodeAttribute(String(d), 'label')"
+    assert "+" in view.js(label, district)
+    assert view.js("(d) => kgView.graph.getNodeAttribute(String(d), 'type')", district) == "folded"
+    view.zoom_to(district, 0.15)
+    x, y = view.point(district)
+    radius = view.js("(d) => kgView.renderer.scaleSize(kgView.renderer.getNodeDisplayData(String(d)).size)",
+                     district)
+    assert radius >= 6
+    red, green, blue, _ = view.pixel(x + 0.85 * radius, y)
+    assert red > 180 and 120 < green < 190 and blue < 70, "a gold ring"
+    assert view.pixel(x, y)[:3] == [0x4E, 0x79, 0xA7], "inside it the district's colour"
+    view.page.mouse.click(x, y)
+    assert view.hidden() == before - members
+    assert "+" not in view.js(label, district)
+    # its entities are drawn now: each is a node sigma draws, and the folded ring is gone
+    assert view.js("(d) => kgView.data.nodes.map((n, i) => [n, i]).filter(([n]) => n.h === d)"
+                   ".every(([n, i]) => !kgView.graph.getNodeAttribute(String(i), 'hidden'))", district)
+    assert view.js("(d) => kgView.graph.getNodeAttribute(String(d), 'type')", district) == "point"
+    assert view.pixel(x + 0.85 * radius, y)[:3] == [0x4E, 0x79, 0xA7], "the ring is gone"
     assert view.errors == []
     view.page.close()

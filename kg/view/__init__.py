@@ -1,4 +1,6 @@
-"""Interactive HTML view of a kg graph: one self-contained file that works offline.
+"""Interactive HTML view of a kg graph: one self-contained file that works offline, drawn
+by sigma.js (WebGL) from kg's own layout; sigma.js and graphology are bundled in
+``kg/view/static`` (see VENDOR.md there).
 
 ``render_html(graph)`` returns the page, ``write_html(graph, path)`` writes it (``kg build``
 and ``kg view`` use it) and ``show(graph)`` displays it in a Jupyter notebook. Options:

@@ -18,7 +18,7 @@ from kg import keys
 from kg.graph.vocab import ID
 from kg.view.data import ViewData
 
-SPACING = 90.0  # distance between neighbouring leaves, in vis-network units
+SPACING = 90.0  # distance between neighbouring leaves, in layout units (the page fits them to the canvas)
 DENSITY = 55.0  # radius a subtree claims per sqrt(node), where its ring is empty
 GAP = 45.0  # the closest two nodes may end up
 SHARE = 1.6  # how far, in claimed radii, a tree keeps the others off (its edge is sparse)

@@ -1,4 +1,5 @@
-"""The HTML page: one file with vis-network, the page's own script and style, and the data.
+"""The HTML page: one file with sigma.js and graphology (bundled in kg/view/static, see
+VENDOR.md there), the page's own script and style, and the data.
 
 The data goes in as JSON inside ``<script type="application/json">``. Every ``<``, ``>`` and
 ``&`` in it is written as a ``\\u`` escape, so no string from the graph can close the script
@@ -13,22 +14,19 @@ import hashlib
 import json
 import math
 import re
-from importlib import resources
 from typing import Any
 
-from kg.errors import KgError
 from kg.resources import packaged
 from kg.view.data import AREA_RELATIONS, TYPE_LABELS, TYPES, ViewData
 from kg.view.layout import layout
 from kg.view.select import Selection, ViewOptions, degrees
 
-VIS_DIR = "templates/lib/vis-9.1.2"
 MAX_EVIDENCE = 40  # evidence sentences per entity or relation carried into the page
-STYLE = {  # colour, vis-network shape
-    "District": ("#4e79a7", "hexagon"),
-    "Agency": ("#e15759", "square"),
-    "Facility": ("#59a14f", "triangle"),
-    "Program": ("#f28e2b", "diamond"),
+COLOURS = {  # of each type's nodes
+    "District": "#4e79a7",
+    "Agency": "#e15759",
+    "Facility": "#59a14f",
+    "Program": "#f28e2b",
 }
 GAZETTEER_COLOUR = "#a8bdd6"  # districts only known from the gazetteer (never mentioned)
 
@@ -42,18 +40,9 @@ def script_json(value: Any) -> str:
     return text
 
 
-def _asset(package: str, name: str) -> str:
-    try:
-        return (resources.files(package) / name).read_text(encoding="utf-8")
-    except (FileNotFoundError, ModuleNotFoundError) as exc:
-        raise KgError(f"the view needs {package}/{name} ({exc}); reinstall kg") from exc
-
-
-def vis_assets() -> tuple[str, str]:
-    """vis-network 9.1.2 (JS, CSS) as shipped inside the pyvis package."""
-    js = _asset("pyvis", f"{VIS_DIR}/vis-network.min.js")
-    css = _asset("pyvis", f"{VIS_DIR}/vis-network.css")
-    return _inert(js, "script"), _inert(css, "style")
+def _static(name: str) -> str:
+    """A file of kg/view/static (a missing one is a one-line DataError: reinstall kg)."""
+    return packaged(f"view/static/{name}").read_text(encoding="utf-8")
 
 
 def _inert(code: str, tag: str) -> str:
@@ -145,8 +134,8 @@ def payload(data: ViewData, selection: Selection, options: ViewOptions) -> dict[
         "notice": selection.notice,
         "focus": index.get(selection.focus, -1) if selection.focus else -1,
         "total": selection.total,
-        "types": [{"key": t, "label": TYPE_LABELS[t], "color": STYLE[t][0], "shape": STYLE[t][1],
-                   "count": counts[k], "parts": parts[k]} for k, t in enumerate(TYPES)],
+        "types": [{"key": t, "label": TYPE_LABELS[t], "color": COLOURS[t], "count": counts[k],
+                   "parts": parts[k]} for k, t in enumerate(TYPES)],
         "gazetteerColor": GAZETTEER_COLOUR,
         "rels": data.relation_labels,
         "areaRels": list(AREA_RELATIONS),
@@ -163,20 +152,19 @@ def _escape_text(text: str) -> str:
 
 
 def assemble(data_json: str, title: str, height: str = "100vh") -> str:
-    js, css = vis_assets()
     parts = {
         "TITLE": _escape_text(title),
-        "VIS_CSS": css,
-        "VIS_JS": js,
-        "CSS": _inert(packaged("view/static/view.css").read_text(encoding="utf-8"), "style"),
-        "JS": _inert(packaged("view/static/view.js").read_text(encoding="utf-8"), "script"),
+        "GRAPHOLOGY_JS": _inert(_static("graphology.umd.min.js"), "script"),
+        "SIGMA_JS": _inert(_static("sigma.min.js"), "script"),
+        "CSS": _inert(_static("view.css"), "style"),
+        "JS": _inert(_static("view.js"), "script"),
         "DATA": data_json,
         "HEIGHT": _escape_text(height),
     }
     hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(parts[k].encode()).digest()).decode()}'"
-                      for k in ("VIS_JS", "JS"))
-    # nothing may load from anywhere; only the page's own two scripts may run
+                      for k in ("GRAPHOLOGY_JS", "SIGMA_JS", "JS"))
+    # nothing may load from anywhere; only the page's own three scripts may run
     parts["CSP"] = (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
                     "img-src data:; font-src data:")
-    template = packaged("view/static/view.html").read_text(encoding="utf-8")
+    template = _static("view.html")
     return re.sub(r"@@KG_([A-Z_]+)@@", lambda m: parts[m.group(1)], template)

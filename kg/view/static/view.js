@@ -5,10 +5,6 @@
   var FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", ' +
     '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", sans-serif';
   var SVG = "http://www.w3.org/2000/svg";
-  var SHAPES = {
-    hexagon: "10,1 18,5.5 18,14.5 10,19 2,14.5 2,5.5", square: "3,3 17,3 17,17 3,17",
-    triangle: "10,2 18.5,17 1.5,17", diamond: "10,1 19,10 10,19 1,10"
-  };
   var MAX_LIST = 50;
   var D = JSON.parse(document.getElementById("kg-data").textContent);
   var N = D.nodes, E = D.edges, T = D.types;
@@ -29,12 +25,12 @@
     return parent;
   }
   function colour(n) { return n.g ? D.gazetteerColor : T[n.t].color; }
-  function swatch(fill, shape) {
+  function swatch(fill) {  /* a node as the graph draws it: a disc of its type's colour */
     var svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("viewBox", "0 0 20 20");
     svg.setAttribute("class", "kg-swatch");
-    var p = document.createElementNS(SVG, "polygon");
-    p.setAttribute("points", SHAPES[shape] || SHAPES.square);
+    var p = document.createElementNS(SVG, "circle");
+    p.setAttribute("cx", "10"); p.setAttribute("cy", "10"); p.setAttribute("r", "8");
     p.setAttribute("fill", fill);
     p.setAttribute("stroke", "#33415c");
     p.setAttribute("stroke-width", "0.8");
@@ -55,147 +51,192 @@
     if (AREA[e[2]]) areasOf[e[0]].push(e[1]);
   });
 
-  /* the network -------------------------------------------------------------------------- */
-  /* the scale vis-network's first fit will choose (the layout's extent in the canvas), so
-     nodes are created at the size they are drawn with, not resized after the first frame */
-  var LABEL_PX = 13, MIN_NODE_PX = 7, GROW = 3.5, MAX_LABELS = 160, moving = false;
-  function growth(scale) { return Math.min(GROW, Math.max(1, MIN_NODE_PX / (14 * scale))); }
-  var grown = (function () {
-    if (!N.length) return 1;
-    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    N.forEach(function (n) {
-      x0 = Math.min(x0, n.x); x1 = Math.max(x1, n.x); y0 = Math.min(y0, n.y); y1 = Math.max(y1, n.y);
-    });
+  /* the renderer: sigma.js (WebGL) over a graphology graph --------------------------------
+     Positions come from kg's layout (Python); sigma fits them to the canvas at the first
+     frame. Node keys are the indices into D.nodes, as strings. */
+  var LABEL_PX = 13, SELECTED = -1;
+  /* node radius in screen pixels at the first frame: a quarter of the spacing the canvas
+     leaves each node (so neighbours rarely overlap), between 2.5 and 6 px for an entity of
+     the base size (14), growing with the square root of its size (up to 1.85 times) */
+  var unit = (function () {
+    /* in a notebook's iframe the page may run before it is laid out: then the window's size */
     var box = $("kg-graph").getBoundingClientRect();
-    return growth(Math.min(box.width / Math.max(1, x1 - x0 + 100), box.height / Math.max(1, y1 - y0 + 100)));
+    var area = box.width * box.height || Math.max(0, window.innerWidth - 360) * window.innerHeight;
+    var spacing = Math.sqrt(Math.max(1, area) / Math.max(1, N.length));
+    return Math.min(6, Math.max(2.5, 0.25 * spacing));
   })();
-  var visNodes = N.map(function (n, i) {
-    var c = colour(n), t = T[n.t];
-    var tip = t.label + "：" + n.l;
-    if (n.a) tip += "\n别名：" + n.a.join("、");
-    if (n.p) tip += "\n" + (n.t === 0 ? "上级：" : "所在：") + chainText(n.p);
-    tip += "\n提及 " + n.m + " 次 · 关系 " + n.d + " 条";
-    if (n.k) tip += "\n折叠了 " + n.k + " 个实体：点击展开";
-    var node = {
-      id: i, label: n.k ? n.l + " +" + n.k : n.l, x: n.x, y: n.y, size: n.s * grown, shape: t.shape,
-      title: tip, hidden: n.h !== undefined,
-      color: { background: c, border: "#33415c", highlight: { background: c, border: "#111" },
-               hover: { background: c, border: "#111" } }
-    };
-    if (n.k) { node.borderWidth = 2; node.color.border = "#d4a017"; }  /* folded: gold ring */
-    return node;
+  function radius(n) { return Math.round(10 * unit * Math.sqrt(n.s / 14)) / 10; }
+  var graph = new graphology.MultiDirectedGraph();
+  function nodeLabel(n) { return n.k ? n.l + " +" + n.k : n.l; }
+  N.forEach(function (n, i) {
+    graph.addNode(String(i), {
+      x: n.x, y: -n.y,  /* the layout's y grows downwards, sigma's upwards */
+      size: radius(n), color: colour(n), label: nodeLabel(n), hidden: n.h !== undefined,
+      /* a folded district (its entities not drawn yet) has a gold ring */
+      type: n.k ? "folded" : "point"
+    });
   });
-  var visEdges = E.map(function (e, k) {
-    var edge = { id: k, from: e[0], to: e[1],
-                 title: N[e[0]].l + " —" + relLabel(e[2]) + "→ " + N[e[1]].l };
-    if (!big) edge.label = relLabel(e[2]);  /* thousands of edge labels: text never read */
-    return edge;
+  E.forEach(function (e, k) {
+    graph.addDirectedEdgeWithKey(String(k), String(e[0]), String(e[1]),
+      { size: 1, color: "#b8c1ca", label: big ? null : relLabel(e[2]), type: big ? "thin" : "arrow" });
   });
-  var nodes = new vis.DataSet(visNodes), edges = new vis.DataSet(visEdges);
-  /* a big graph draws what it must while it moves: no edges while dragging or zooming, no
-     hover highlighting (a redraw on every mouse move), no outline on labels, no arrows */
-  var options = {
-    autoResize: true,
-    physics: { enabled: false },
-    layout: { improvedLayout: false, randomSeed: 1 },
-    interaction: { hover: !big, tooltipDelay: 150, hideEdgesOnDrag: big, hideEdgesOnZoom: big,
-                   keyboard: false, multiselect: false },
-    nodes: {
-      borderWidth: 1, borderWidthSelected: 3,
-      font: { face: FONT, size: 14, color: "#1f2933", strokeWidth: big ? 0 : 3, strokeColor: "#ffffff" },
-      scaling: { label: { drawThreshold: 6 } }
-    },
-    edges: {
-      arrows: { to: { enabled: !big, scaleFactor: 0.45 } }, smooth: false, width: 1,
-      selectionWidth: 1.5, hoverWidth: 1,
-      color: { color: "#aab4be", highlight: "#2f3b45", hover: "#5b6770", inherit: false },
-      font: { face: FONT, size: 10, color: "#52606d", strokeWidth: 3, strokeColor: "#ffffff", align: "middle" },
-      scaling: { label: { drawThreshold: 8 } }
-    }
-  };
-  var network = new vis.Network($("kg-graph"), { nodes: nodes, edges: edges }, options);
-  window.network = network;
-
-  /* zoomed out past vis-network's label threshold (14 px × scale < 6 px), nodes grow to stay
-     visible (at most GROW times, so neighbours never overlap) and the busiest entities that
-     fit without overlapping keep a label of LABEL_PX on the screen */
-  var WIDTH = [];
-  var ORDER = N.map(function (n, i) { return i; })
-    .sort(function (a, b) { return (N[b].m + N[b].d) - (N[a].m + N[a].d) || a - b; });
-  function regrow() {
-    var f = growth(network.getScale());
-    if (Math.abs(f - grown) < 0.1 * grown) return;
-    grown = f;
-    nodes.update(N.map(function (n, i) { return { id: i, size: n.s * f }; }));
-  }
-  var settle = null;
-  function moved() {
-    moving = true;
-    if (settle) clearTimeout(settle);
-    settle = setTimeout(function () { moving = false; regrow(); network.redraw(); }, 180);
-  }
-  network.on("zoom", moved);
-  network.on("dragStart", function () { moving = true; });
-  network.on("dragEnd", moved);
-  network.on("afterDrawing", function (ctx) {
-    var scale = network.getScale();
-    if (14 * scale >= 6 || (moving && big)) return;
-    var px = LABEL_PX / scale, placed = 0, cell = 120 / scale, grid = {};
-    var view = network.getViewPosition(), c = $("kg-graph").getBoundingClientRect();
-    var hw = c.width / 2 / scale, hh = c.height / 2 / scale;
-    ctx.save();
-    ctx.font = px + "px " + FONT;
-    ctx.textAlign = "center";
-    ctx.textBaseline = "top";
-    ctx.lineWidth = 3 / scale;
+  function drawLabel(ctx, data, settings) {  /* sigma's label, with a white halo */
+    if (!data.label) return;
+    ctx.font = settings.labelWeight + " " + settings.labelSize + "px " + settings.labelFont;
+    ctx.lineWidth = 3;
     ctx.strokeStyle = "rgba(255,255,255,0.9)";
     ctx.fillStyle = "#1f2933";
-    function free(box) {  /* box against the boxes already drawn in its grid cells */
-      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
-        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
-          var list = grid[gx + "," + gy] || [];
-          for (var k = 0; k < list.length; k++) {
-            var b = list[k];
-            if (box[0] < b[2] && b[0] < box[2] && box[1] < b[3] && b[1] < box[3]) return false;
-          }
-        }
-      }
-      return true;
+    ctx.strokeText(data.label, data.x + data.size + 3, data.y + settings.labelSize / 3);
+    ctx.fillText(data.label, data.x + data.size + 3, data.y + settings.labelSize / 3);
+  }
+  /* nodes are drawn as points (gl.POINTS, discs by their fragment shader) and a big graph's
+     edges as lines (gl.LINES): SwiftShader, the CPU WebGL of a machine without a GPU, draws
+     sigma's default instanced circles and rectangles 4-8 times slower */
+  var Point = Sigma.rendering.NodePointProgram;
+  /* a folded district: a point with a gold ring (its outer third), drawn by sigma's point
+     program with one line of its fragment shader changed */
+  var PLAIN = "gl_FragColor = mix(transparent, v_color, t);";
+  var RING = "gl_FragColor = mix(transparent, length(m) > 0.34 ? vec4(0.831, 0.627, 0.086, 1.0) : v_color, t);";
+  var FoldedPoint = class extends Point {
+    getDefinition() {
+      var d = super.getDefinition();
+      return Object.assign({}, d, { FRAGMENT_SHADER_SOURCE: d.FRAGMENT_SHADER_SOURCE.replace(PLAIN, RING) });
     }
-    function take(box) {
-      for (var gx = Math.floor(box[0] / cell); gx <= Math.floor(box[2] / cell); gx++) {
-        for (var gy = Math.floor(box[1] / cell); gy <= Math.floor(box[3] / cell); gy++) {
-          (grid[gx + "," + gy] = grid[gx + "," + gy] || []).push(box);
-        }
-      }
-    }
-    for (var k = 0; k < ORDER.length && placed < MAX_LABELS && k < 4000; k++) {
-      var i = ORDER[k];
-      if (!visible[i]) continue;
-      var p = network.body.nodes[i];
-      if (!p || Math.abs(p.x - view.x) > hw || Math.abs(p.y - view.y) > hh) continue;
-      if (WIDTH[i] === undefined) {  /* measured once, at 100 px; text width scales with the font */
-        ctx.font = "100px " + FONT;
-        WIDTH[i] = ctx.measureText(N[i].l).width;
-        ctx.font = px + "px " + FONT;
-      }
-      var w = WIDTH[i] * px / 100, x = p.x, y = p.y + N[i].s * grown + 2 / scale;
-      var box = [x - w / 2 - 2 / scale, y, x + w / 2 + 2 / scale, y + px * 1.15];
-      if (!free(box)) continue;
-      take(box);
-      placed++;
-      ctx.strokeText(N[i].l, x, y);
-      ctx.fillText(N[i].l, x, y);
-    }
-    ctx.restore();
-    window.kgLabels = placed;
+  };
+  var renderer = new Sigma(graph, $("kg-graph"), {
+    edgeProgramClasses: { thin: Sigma.rendering.EdgeLineProgram },
+    nodeProgramClasses: { point: Point, folded: FoldedPoint },
+    labelFont: FONT, labelSize: LABEL_PX, labelColor: { color: "#1f2933" },
+    edgeLabelFont: FONT, edgeLabelSize: 10, edgeLabelColor: { color: "#52606d" },
+    /* labels: every node may have one; the canvas is cut into cells of 90 px and each cell
+       shows the label of its biggest node (zooming in shows more) */
+    labelRenderedSizeThreshold: 0, labelDensity: 1, labelGridCellSize: 90,
+    defaultDrawNodeLabel: drawLabel,
+    renderEdgeLabels: !big, enableEdgeEvents: !big, zIndex: true,
+    hideEdgesOnMove: big, hideLabelsOnMove: big,
+    minCameraRatio: 0.02, maxCameraRatio: 4, stagePadding: 24,
+    allowInvalidContainer: true  /* not laid out yet (an iframe): drawn once it has a size */
   });
-  network.once("afterDrawing", function () {
-    regrow();
-    window.kgReady = performance.now();
-    document.documentElement.setAttribute("data-kg-ready", "1");
-    if (D.focus >= 0) focusNode(D.focus, false);
+  var camera = renderer.getCamera();
+  /* sigma follows the window's size; the container can change size on its own (an iframe
+     laid out after the page ran, the side panel's media query) */
+  if (window.ResizeObserver) {
+    new ResizeObserver(function () {
+      var box = $("kg-graph").getBoundingClientRect(), now = renderer.getDimensions();
+      if (Math.round(box.width) !== now.width || Math.round(box.height) !== now.height) renderer.refresh();
+    }).observe($("kg-graph"));
+  }
+  window.kgLabels = renderer.displayedNodeLabels.size;
+  renderer.on("afterRender", function () { window.kgLabels = renderer.displayedNodeLabels.size; });
+
+  /* the camera */
+  function fitTo(list) {  /* the camera that shows the nodes in list (all nodes: the first frame) */
+    if (!list || list.length === N.length) { camera.setState({ x: 0.5, y: 0.5, ratio: 1, angle: 0 }); return; }
+    var x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    list.forEach(function (i) {
+      var d = renderer.getNodeDisplayData(String(i));
+      if (!d) return;
+      x0 = Math.min(x0, d.x); x1 = Math.max(x1, d.x); y0 = Math.min(y0, d.y); y1 = Math.max(y1, d.y);
+    });
+    if (x0 > x1) return;
+    camera.setState({ x: (x0 + x1) / 2, y: (y0 + y1) / 2, angle: 0,
+                      ratio: Math.min(1, Math.max(0.05, 1.15 * Math.max(x1 - x0, y1 - y0))) });
+  }
+  function centreOn(i, animate) {
+    var d = renderer.getNodeDisplayData(String(i));
+    if (!d) return;
+    var state = { x: d.x, y: d.y, ratio: Math.min(camera.ratio, 0.3) };
+    if (animate) camera.animate(state, { duration: 300, easing: "quadraticInOut" });
+    else camera.setState(state);
+  }
+  function select(i) {
+    if (SELECTED >= 0 && graph.hasNode(String(SELECTED))) {
+      graph.mergeNodeAttributes(String(SELECTED), { highlighted: false, zIndex: 0 });
+    }
+    SELECTED = i;
+    if (i >= 0) graph.mergeNodeAttributes(String(i), { highlighted: true, zIndex: 1 });
+  }
+
+  /* a big graph draws only its nodes while anything moves (as vis-network did): sigma's
+     hideEdgesOnMove / hideLabelsOnMove count the mouse, the wheel and the camera's own
+     animations as moving; here so do any change of the camera in the last 150 ms (a script,
+     a search) and a node being dragged; one whole frame is drawn once all is still */
+  var lastMove = -Infinity, still = null, animated = camera.isAnimated.bind(camera);
+  function moved() {
+    if (!big) return;
+    lastMove = performance.now();
+    if (still) clearTimeout(still);
+    still = setTimeout(function () { still = null; renderer.scheduleRender(); }, 160);
+  }
+  camera.isAnimated = function () { return animated() || performance.now() - lastMove < 150; };
+  camera.on("updated", moved);
+
+  /* while a mouse button is down and the pointer has moved (the view or a node is being
+     dragged), sigma is not asked which node is under the pointer: that question reads a
+     pixel back from the GPU and so waits for the frame being drawn, on every mouse move */
+  var pressed = null, dragging = false, pick = renderer.getNodeAtPosition.bind(renderer);
+  renderer.getNodeAtPosition = function (position) { return dragging ? null : pick(position); };
+  window.addEventListener("mousedown", function (ev) { pressed = [ev.clientX, ev.clientY]; dragging = false; }, true);
+  window.addEventListener("mousemove", function (ev) {
+    if (pressed && Math.abs(ev.clientX - pressed[0]) + Math.abs(ev.clientY - pressed[1]) > 3) dragging = true;
+  }, true);
+  window.addEventListener("mouseup", function () {
+    pressed = null;
+    setTimeout(function () { dragging = false; }, 0);  /* after sigma has seen this mouseup */
+  }, true);
+
+  /* a node can be dragged: its position follows the pointer (the camera stays) */
+  var dragged = null;
+  renderer.on("downNode", function (ev) {
+    dragged = ev.node;
+    if (!renderer.getCustomBBox()) renderer.setCustomBBox(renderer.getBBox());
   });
+  /* while it moves, only that node and its edges are redrawn: its position is written into
+     graphology's attribute object directly (a graph event would make sigma process the whole
+     graph on the next frame); the position is set through the graph once it is dropped */
+  renderer.on("moveBody", function (ev) {
+    if (dragged === null) return;
+    var p = renderer.viewportToGraph(ev.event), attributes = graph.getNodeAttributes(dragged);
+    moved();
+    attributes.x = p.x;
+    attributes.y = p.y;
+    renderer.refresh({ partialGraph: { nodes: [dragged], edges: graph.edges(dragged) },
+                       skipIndexation: true, schedule: true });
+    ev.preventSigmaDefault();
+    if (ev.event.original.cancelable) ev.event.original.preventDefault();
+  });
+  function drop() {
+    if (dragged === null) return;
+    var attributes = graph.getNodeAttributes(dragged);
+    graph.mergeNodeAttributes(dragged, { x: attributes.x, y: attributes.y });
+    dragged = null;
+  }
+  renderer.on("upNode", drop);
+  renderer.on("upStage", drop);
+
+  /* the tooltip: the entity's type, name, aliases, area and counts, as text */
+  var tip = el("div", "kg-tip");
+  tip.id = "kg-tip";
+  tip.hidden = true;
+  $("kg-graph").appendChild(tip);
+  function tipText(i) {
+    var n = N[i], t = T[n.t], text = t.label + "：" + n.l;
+    if (n.a) text += "\n别名：" + n.a.join("、");
+    if (n.p) text += "\n" + (n.t === 0 ? "上级：" : "所在：") + chainText(n.p);
+    text += "\n提及 " + n.m + " 次 · 关系 " + n.d + " 条";
+    if (n.k) text += "\n折叠了 " + n.k + " 个实体：点击展开";
+    return text;
+  }
+  renderer.on("enterNode", function (ev) {
+    if (dragged !== null) return;
+    var d = renderer.graphToViewport(graph.getNodeAttributes(ev.node));
+    tip.textContent = tipText(Number(ev.node));
+    tip.style.left = Math.round(d.x + 12) + "px";
+    tip.style.top = Math.round(d.y + 12) + "px";
+    tip.hidden = false;
+  });
+  renderer.on("leaveNode", function () { tip.hidden = true; });
+  camera.on("updated", function () { tip.hidden = true; });
 
   /* side panel --------------------------------------------------------------------------- */
   function nodeLink(i) {
@@ -251,7 +292,7 @@
   function showNode(i) {
     var n = N[i], t = T[n.t], box = $("kg-details");
     box.replaceChildren();
-    add(box, add(el("div", "kg-type"), swatch(colour(n), t.shape), t.label + " " + t.key +
+    add(box, add(el("div", "kg-type"), swatch(colour(n)), t.label + " " + t.key +
         (n.g ? "（上级区域：行政区划表中的上级，文章未提及）" : "")));
     add(box, el("h2", "kg-name", n.l));
     var dl = el("dl");
@@ -297,11 +338,8 @@
   function unfold(d) {  /* open a folded district: its entities are drawn from now on */
     if (!N[d].k) return false;
     foldedInto[d].forEach(function (i) { folded[i] = false; });
-    var c = colour(N[d]);
-    nodes.update([{ id: d, label: N[d].l, borderWidth: 1,
-                    color: { background: c, border: "#33415c", highlight: { background: c, border: "#111" },
-                             hover: { background: c, border: "#111" } } }]);
     delete N[d].k;
+    graph.mergeNodeAttributes(String(d), { label: N[d].l, type: "point" });
     applyFilters(false);
     return true;
   }
@@ -321,15 +359,20 @@
     var within = district >= 0 ? members(district) : null, changes = [], shown = [];
     N.forEach(function (n, i) {
       var v = typeOn[n.t] && (!within || !!within[i]) && !folded[i];
-      if (v !== visible[i]) { visible[i] = v; changes.push({ id: i, hidden: !v }); }
+      if (v !== visible[i]) { visible[i] = v; changes.push(i); }
       if (v) shown.push(i);
     });
-    if (changes.length) nodes.update(changes);
+    if (changes.length > 200) {  /* one refresh of the whole graph */
+      graph.updateEachNodeAttributes(function (key, attr) { attr.hidden = !visible[Number(key)]; return attr; },
+                                     { attributes: ["hidden"] });
+    } else {
+      changes.forEach(function (i) { graph.setNodeAttribute(String(i), "hidden", !visible[i]); });
+    }
     var shownEdges = E.filter(function (e) { return visible[e[0]] && visible[e[1]]; }).length;
     $("kg-count").textContent = "显示 " + shown.length + " / " + N.length + " 个实体 · " +
       shownEdges + " 条关系" + (D.total > shown.length ? "（图中共 " + D.total + " 个）" : "");
     if (fit && shown.length) {
-      network.fit(shown.length === N.length ? { animation: false } : { nodes: shown, animation: false });
+      fitTo(shown);
     }
   }
   function buildFilters() {
@@ -350,10 +393,10 @@
         (p[2] ? "\n+" + p[2] + " 行政区划表的上级区域 ancestors from the gazetteer" : "") +
         (D.total > N.length ? "\n（本页只含图中 " + D.total + " 个实体里的 " + N.length + " 个）"
                             : "\n（与 kg build 和 entities-per-type 查询的计数相同）");
-      add(legend, add(el("label"), box, swatch(t.color, t.shape), t.label + " " + t.key, count));
+      add(legend, add(el("label"), box, swatch(t.color), t.label + " " + t.key, count));
     });
     if (N.some(function (n) { return n.g; })) {
-      add(legend, add(el("div", "kg-static"), swatch(D.gazetteerColor, T[0].shape),
+      add(legend, add(el("div", "kg-static"), swatch(D.gazetteerColor),
                       el("span", "kg-muted", " 上级区域：行政区划表中的上级，文章未提及 (ancestors from the gazetteer)")));
     }
     var select = $("kg-district");
@@ -377,7 +420,7 @@
         .forEach(function (c) { stack.push([c, top[1] + 1]); });
     }
     select.addEventListener("change", function () { district = Number(select.value); applyFilters(true); });
-    $("kg-reset").addEventListener("click", function () { resetFilters(); network.fit({ animation: false }); });
+    $("kg-reset").addEventListener("click", function () { resetFilters(); fitTo(null); });
   }
   function resetFilters() {
     district = -1;
@@ -409,9 +452,8 @@
   function focusNode(i, animate) {
     if (folded[i]) unfold(N[i].h);
     if (!visible[i]) resetFilters();
-    network.selectNodes([i]);
-    network.focus(i, { scale: Math.max(network.getScale(), 1.1), locked: false,
-                       animation: animate ? { duration: 300, easingFunction: "easeInOutQuad" } : false });
+    select(i);
+    centreOn(i, animate);
     showNode(i);
   }
   function buildSearch() {
@@ -421,7 +463,7 @@
       list.replaceChildren();
       current.forEach(function (h, k) {
         var n = N[h[3]], li = el("li", k === 0 ? "kg-active" : null);
-        add(li, swatch(colour(n), T[n.t].shape), el("span", null, n.l));
+        add(li, swatch(colour(n)), el("span", null, n.l));
         if (h[4] > 0) add(li, el("span", "kg-alias", "别名 " + n.a[h[4] - 1]));
         li.addEventListener("click", function () { pick(h[3]); });
         add(list, li);
@@ -444,10 +486,18 @@
     });
   }
 
-  network.on("click", function (p) {
-    if (p.nodes.length) { unfold(p.nodes[0]); showNode(p.nodes[0]); }
-    else if (p.edges.length) showEdge(p.edges[0]);
-  });
+  function clickNode(ev) {
+    var i = Number(ev.node);
+    unfold(i);
+    select(i);
+    showNode(i);
+  }
+  renderer.on("clickNode", clickNode);
+  /* sigma takes a second click within 300 ms, on any node, as a double click, which zooms
+     in: here it is a click on the node under the pointer, and the camera stays */
+  renderer.on("doubleClickNode", function (ev) { ev.preventSigmaDefault(); clickNode(ev); });
+  renderer.on("doubleClickStage", function (ev) { ev.preventSigmaDefault(); });
+  renderer.on("clickEdge", function (ev) { showEdge(Number(ev.edge)); });
 
   $("kg-title").textContent = D.title;
   if (D.notice) { $("kg-notice").textContent = D.notice; $("kg-notice").hidden = false; }
@@ -455,5 +505,17 @@
   buildSearch();
   applyFilters(false);
   hint();
-  window.kgView = { focusNode: focusNode, search: search, data: D };
+  if (D.focus >= 0) focusNode(D.focus, false);
+  /* for tests and benchmarks: the renderer, its graph, and where node i is on the screen */
+  window.kgView = {
+    focusNode: focusNode, search: search, data: D, renderer: renderer, graph: graph,
+    selected: function () { return SELECTED; },
+    point: function (i) {
+      var d = renderer.graphToViewport(graph.getNodeAttributes(String(i)));
+      var r = $("kg-graph").getBoundingClientRect();
+      return [r.left + d.x, r.top + d.y];
+    }
+  };
+  window.kgReady = performance.now();  /* sigma drew the first frame in its constructor */
+  document.documentElement.setAttribute("data-kg-ready", "1");
 })();
