@@ -183,6 +183,23 @@ def test_write_html_keeps_its_signature(tmp_path, seed_graph):
     assert "钱塘区" in (tmp_path / "graph.html").read_text(encoding="utf-8")
 
 
+def test_to_pyvis_gives_the_views_entities_at_the_views_places(seed_graph):
+    """The pyvis network holds what the page shows: the same entities, labels and positions
+    (a smaller budget keeps the busiest ones), the same relations, and an offline page."""
+    from kg.view import to_pyvis
+    from kg.view.network import offline_html
+
+    page, _ = view_data(seed_graph, max_nodes=60)
+    network = to_pyvis(seed_graph, max_nodes=60)
+    assert [n["label"] for n in network.nodes] == [n["l"] for n in page["nodes"]]
+    assert [(n["x"], n["y"]) for n in network.nodes] == [(n["x"], n["y"]) for n in page["nodes"]]
+    assert len(network.edges) == len(page["edges"]) > 0
+    assert not any(n["physics"] for n in network.nodes)
+    markup = offline_html(network)
+    assert "vis-network" in markup and not re.search(r"(src|href)=\"https?:", markup)
+    assert json.dumps(page["nodes"][0]["l"])[1:-1] in markup or page["nodes"][0]["l"] in markup
+
+
 def test_show_returns_an_iframe_with_the_page_in_srcdoc():
     shown = show(hostile_graph(), height=400)
     markup = shown._repr_html_() if hasattr(shown, "_repr_html_") else shown.data

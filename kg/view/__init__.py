@@ -3,7 +3,8 @@ by sigma.js (WebGL) from kg's own layout; sigma.js and graphology are bundled in
 ``kg/view/static`` (see VENDOR.md there).
 
 ``render_html(graph)`` returns the page, ``write_html(graph, path)`` writes it (``kg build``
-and ``kg view`` use it) and ``show(graph)`` displays it in a Jupyter notebook. Options:
+and ``kg view`` use it) and ``show(graph)`` displays it in a Jupyter notebook;
+``to_pyvis(graph)`` gives the same selection as a pyvis ``Network`` to restyle in Python. Options:
 ``types`` (entity types to keep), ``district`` (a district name: it and everything under it),
 ``focus`` (a name or alias the view opens on), ``max_nodes`` (budget, default 5,000; above it
 the agencies, facilities and programs of the busiest districts are folded into their
@@ -28,7 +29,15 @@ from kg.view.data import ViewData, read_graph
 from kg.view.page import assemble, payload, script_json
 from kg.view.select import DEFAULT_MAX_NODES, Selection, ViewOptions, select
 
-__all__ = ["DEFAULT_MAX_NODES", "ViewOptions", "render_html", "show", "view_data", "write_html"]
+
+def to_pyvis(graph: Graph | pyoxigraph.Store, **options: Any) -> Any:
+    """The view's selection as a pyvis ``Network`` (:func:`kg.view.network.to_pyvis`)."""
+    from kg.view.network import to_pyvis as network
+
+    return network(graph, **options)
+
+__all__ = ["DEFAULT_MAX_NODES", "ViewOptions", "render_html", "show", "to_pyvis", "view_data",
+           "write_html"]
 
 
 def view_data(graph: Graph | pyoxigraph.Store, **options: Any) -> tuple[dict[str, Any], Selection]:
