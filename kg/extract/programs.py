@@ -328,6 +328,21 @@ def _candidate_heads() -> re.Pattern[str]:
                                                *lex.program_candidate_heads))))
 
 
+class _NameTokens(dict[str, bool]):
+    """word → name_token(word), across documents, for the candidates before a category word:
+    the test looks the word up in jieba's large tag table, and the words before a name are
+    the genre's common ones. Emptied when it holds 50,000 words."""
+
+    def __missing__(self, word: str) -> bool:
+        if len(self) >= 50_000:
+            self.clear()
+        found = self[word] = name_token(word)
+        return found
+
+
+_NAME_TOKENS = _NameTokens()
+
+
 def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
     text = scan.text
     out = []
@@ -347,7 +362,7 @@ def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
             if token.text in lex.boundary or token.text in lex.pronouns:
                 continue  # no name starts with a boundary word or a pronoun (实施|…工程)
             index = scan.token_ending_at.get(start)
-            if start > left and index is not None and name_token(scan.tokens[index].text):
+            if start > left and index is not None and _NAME_TOKENS[scan.tokens[index].text]:
                 continue  # a name starts after a word that cannot be in it (实施|城市更新行动)
             name = text[start:end]
             out.append(ProgramSpan(start, end, name, name, "model:name+category"))
