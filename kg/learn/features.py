@@ -16,9 +16,12 @@ strings and their order are what they were; only the work to make them changed.
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from typing import Any
 
 from kg.extract import programs
 from kg.extract.facilities import FacilitySpan, is_generic
@@ -27,6 +30,9 @@ from kg.extract.scan import Scan
 from kg.resources import Lexicon, lexicon
 from kg.text import Token, word_tag
 
+#: the strings made in advance are interned, as are the model's feature names
+#: (kg.learn.model.parse_model): a lookup then matches on identity
+intern = sys.intern
 PUNCT_KEPT = set("，。、；：！？“”《》()「」·-\n ")
 
 
@@ -53,7 +59,7 @@ class _Flags(dict[str, tuple[str, str]]):
     feature up in a dict)."""
 
     def __missing__(self, name: str) -> tuple[str, str]:
-        pair = self[name] = (f"{name}=False", f"{name}=True")
+        pair = self[name] = (intern(f"{name}=False"), intern(f"{name}=True"))
         return pair
 
 
@@ -72,8 +78,8 @@ class _Buckets:
     per value, as :data:`_FLAG`)."""
 
     def __init__(self, name: str, edges: tuple[int, ...]) -> None:
-        self.within = tuple(f"{name}={_bucket(n, edges)}" for n in range(edges[-1] + 1))
-        self.beyond = f"{name}=>{edges[-1]}"
+        self.within = tuple(intern(f"{name}={_bucket(n, edges)}") for n in range(edges[-1] + 1))
+        self.beyond = intern(f"{name}=>{edges[-1]}")
 
     def of(self, n: int) -> str:
         return self.within[n] if n < len(self.within) else self.beyond
@@ -87,7 +93,7 @@ NAME_TOKENS = _Buckets("ntok", (1, 2, 3, 4, 6))
 #: the coarse length of gen&len, by length
 COARSE_LENGTH = tuple(_bucket(n, (4, 8, 14)) for n in range(15))
 #: rule&generic=<ruled>&<generic>, by the two booleans
-RULE_GENERIC = {(r, g): f"rule&generic={r}&{g}" for r in (False, True) for g in (False, True)}
+RULE_GENERIC = {(r, g): intern(f"rule&generic={r}&{g}") for r in (False, True) for g in (False, True)}
 
 
 class _CharFeatures(dict[str, tuple[str, str]]):
@@ -99,7 +105,8 @@ class _CharFeatures(dict[str, tuple[str, str]]):
         self.prefix, self.class_prefix = prefix, class_prefix
 
     def __missing__(self, ch: str) -> tuple[str, str]:
-        pair = self[ch] = (f"{self.prefix}={ch}", f"{self.class_prefix}={char_class(ch)}")
+        pair = self[ch] = (intern(f"{self.prefix}={ch}"),
+                           intern(f"{self.class_prefix}={char_class(ch)}"))
         return pair
 
 
@@ -107,35 +114,69 @@ _BEFORE = _CharFeatures("prev", "prevc")
 _AFTER = _CharFeatures("next", "nextc")
 
 
-class _WordTags(dict[str, "str | None"]):
-    """word → word_tag(word) for the words the features have read, across documents. jieba's
-    tag table holds some 380,000 words, and a lookup in it misses the processor's caches
-    (about 0.7 µs on a busy machine, ten times a lookup here); the words at the edges of
-    candidates are the genre's common ones, so most are found here. Emptied when it holds
-    :data:`WORD_TAGS_KEPT` words."""
+class _FirstChar(dict[str, str]):
+    """character → ``first=<character>``, made on first use."""
 
-    def __missing__(self, word: str) -> str | None:
-        if len(self) >= WORD_TAGS_KEPT:
+    def __missing__(self, ch: str) -> str:
+        feature = self[ch] = intern(f"first={ch}")
+        return feature
+
+
+_FIRST = _FirstChar()
+#: the features of the first token, the next one and the last of a Facility's own name
+#: where there is none
+_NO_FIRST = ("ftok=", "ftag=-")
+_NO_NEXT = ("ntok=", "ntag=^")
+_NO_LAST = ("last_own=-", "last_tag=-")
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    """What the features take from one jieba token's text: its tag and the features that
+    name it (as the token before a span, its first, the one after it, the last of a
+    Facility's own name), made once per word."""
+
+    tag: str | None  # word_tag(text)
+    before: tuple[str, str, str]  # ptok=, ptag=, prev_boundary
+    first: tuple[str, str]  # ftok=, ftag=
+    after: tuple[str, str]  # ntok=, ntag=
+    last: tuple[str, str]  # last_own=, last_tag=
+    boundary: bool  # a boundary word (lexicon)
+    verb: bool  # its tag is a verb's
+
+    @classmethod
+    def of(cls, text: str) -> _Word:
+        tag = word_tag(text)
+        boundary = text in lexicon().boundary
+        return cls(tag, (intern(f"ptok={text}"), intern(f"ptag={tag}"),
+                         _FLAG["prev_boundary"][boundary]),
+                   (intern(f"ftok={text}"), intern(f"ftag={tag}")),
+                   (intern(f"ntok={text}"), intern(f"ntag={tag}")),
+                   (intern(f"last_own={text}"), intern(f"last_tag={tag}")),
+                   boundary, (tag or "").startswith("v"))
+
+
+class _Words(dict[str, _Word]):
+    """token text → :class:`_Word`, across documents: the tokens at the edges of candidates
+    are the genre's common words, and jieba's tag table holds some 380,000 words, so a
+    lookup in it misses the processor's caches (about 0.7 µs on a busy machine, ten times a
+    lookup here). Emptied when it holds :data:`WORDS_KEPT` words."""
+
+    def __missing__(self, text: str) -> _Word:
+        if len(self) >= WORDS_KEPT:
             self.clear()
-        tag = self[word] = word_tag(word)
-        return tag
+        word = self[text] = _Word.of(text)
+        return word
 
 
-WORD_TAGS_KEPT = 50_000
-_WORD_TAGS = _WordTags()
+WORDS_KEPT = 50_000
+_WORDS = _Words()
 
 
-class _TokenTags(dict[int, "str | None"]):
-    """token index → word_tag of the token, looked up on first use (only the tokens the
-    features read are looked up)."""
-
-    def __init__(self, tokens: tuple[Token, ...]) -> None:
-        super().__init__()
-        self.tokens = tokens
-
-    def __missing__(self, index: int) -> str | None:
-        tag = self[index] = _WORD_TAGS[self.tokens[index].text]
-        return tag
+@cache
+def _no_token_before() -> tuple[str, str, str]:
+    """The features of the token before a span where none ends at its start."""
+    return "ptok=", "ptag=^", _FLAG["prev_boundary"]["" in lexicon().boundary]
 
 
 @dataclass(frozen=True)
@@ -145,7 +186,6 @@ class TextFacts:
 
     text: str
     tokens: tuple[Token, ...]  # Scan.tokens
-    tags: _TokenTags  # token index → word_tag of the token
     starts: list[int]  # token starts, ascending (Scan.starts)
     ends: list[int]
     ending_at: dict[int, int]  # Scan.token_ending_at
@@ -172,7 +212,7 @@ class TextFacts:
             first_content.append(at + len(line) - len(line.lstrip()))
             last_content.append(at + len(line.rstrip()))
             at += len(line) + 1
-        facts = cls(text, scan.tokens, _TokenTags(scan.tokens), scan.starts, scan.ends,
+        facts = cls(text, scan.tokens, scan.starts, scan.ends,
                     scan.token_ending_at, scan.token_starting_at, line_starts, first_content,
                     last_content, dict(district_ends))
         scan.memo["learn.facts"] = facts
@@ -228,14 +268,9 @@ def _left_edge(facts: TextFacts, start: int) -> list[str]:
     prev, prevc = _BEFORE[text[start - 1] if start > 0 else ""]
     ending = facts.ending_at.get(start)
     starting = facts.starting_at.get(start)
-    if ending is not None:
-        prev_token, prev_tag = facts.tokens[ending].text, facts.tags[ending]
-    else:
-        prev_token, prev_tag = "", None
-    if starting is not None:
-        first, first_tag = facts.tokens[starting].text, facts.tags[starting]
-    else:
-        first, first_tag = "", None
+    ptok, ptag, prev_boundary = (_WORDS[facts.tokens[ending].text].before if ending is not None
+                                 else _no_token_before())
+    ftok, ftag = _WORDS[facts.tokens[starting].text].first if starting is not None else _NO_FIRST
     # Scan.is_boundary(start), from the two lookups above
     boundary = start == 0 or start == len(text) or ending is not None or starting is not None
     line = bisect_right(facts.line_starts, start) - 1
@@ -246,14 +281,13 @@ def _left_edge(facts: TextFacts, start: int) -> list[str]:
                 and programs.LIST_NUMBER.fullmatch(text, line_start, start))
     return [
         prev, prevc, f"prev2={text[max(0, start - 2):start]}",
-        f"ptok={prev_token}", f"ptag={prev_tag if prev_token else '^'}",
-        f"ftok={first}", f"ftag={first_tag if first else '-'}",
-        f"first={text[start:start + 1]}",
+        ptok, ptag, ftok, ftag,
+        _FIRST[text[start:start + 1]],
         _FLAG["boundary"][boundary],
         _FLAG["linestart"][start <= facts.first_content[line]],  # nothing but space before
         _FLAG["numbered"][bool(numbered)],
         _FLAG["after_district"][start in facts.district_ends],
-        _FLAG["prev_boundary"][prev_token in lexicon().boundary],
+        prev_boundary,
     ]
 
 
@@ -261,14 +295,10 @@ def _right_edge(facts: TextFacts, end: int) -> list[str]:
     text = facts.text
     nxt, nextc = _AFTER[text[end] if end < len(text) else ""]
     starting = facts.starting_at.get(end)
-    if starting is not None:
-        next_token, next_tag = facts.tokens[starting].text, facts.tags[starting]
-    else:
-        next_token, next_tag = "", None
+    ntok, ntag = _WORDS[facts.tokens[starting].text].after if starting is not None else _NO_NEXT
     line = bisect_right(facts.line_starts, end) - 1
     return [
-        nxt, nextc,
-        f"ntok={next_token}", f"ntag={next_tag if next_token else '^'}",
+        nxt, nextc, ntok, ntag,
         _FLAG["lineend"][end >= facts.last_content[line]],  # nothing but space after
     ]
 
@@ -297,12 +327,14 @@ def facility_features(ctx: Context, span: FacilitySpan, head_start: int) -> list
     # end (Scan.tokens_within) and start before the head
     first = bisect_left(facts.starts, name_start)
     stop = min(bisect_right(facts.ends, end), bisect_left(facts.starts, head_start))
-    tokens, tags = facts.tokens, facts.tags
     n_tokens = max(0, stop - first)
     boundary_word = verb = False
-    for i in range(first, stop):
-        boundary_word = boundary_word or tokens[i].text in lex.boundary
-        verb = verb or (tags[i] or "").startswith("v")
+    last = _NO_LAST
+    for token in facts.tokens[first:stop]:
+        word = _WORDS[token.text]
+        boundary_word = boundary_word or word.boundary
+        verb = verb or word.verb
+        last = word.last
     generic = not own or is_generic(own)
     feats = [
         "bias", heads[0], heads[1],
@@ -319,8 +351,7 @@ def facility_features(ctx: Context, span: FacilitySpan, head_start: int) -> list
         REPEAT.of(facts.count(span.text)),
         _FLAG["has_boundary_word"][boundary_word],
         _FLAG["has_verb"][verb],
-        f"last_own={tokens[stop - 1].text}" if n_tokens else "last_own=-",
-        f"last_tag={tags[stop - 1]}" if n_tokens else "last_tag=-",
+        last[0], last[1],
         heads[5] if generic else heads[4],
     ]
     return _edges(ctx, feats, start, end)
@@ -353,6 +384,29 @@ def _triggered(ctx: Context, start: int) -> bool:
     return found
 
 
+class _Formatted(dict[Any, str]):
+    """key → ``make(key)``, interned, made on first use: the features of a Program whose
+    value is one of a few (its generator's rule, the rules' rule, its category tail, a tag)."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> str:
+        feature = self[key] = intern(self.make(key))
+        return feature
+
+
+_GEN = _Formatted(lambda rule: f"gen={rule}")
+_RULE = _Formatted(lambda rule: f"rule={rule or '-'}")
+_TAIL = _Formatted(lambda tail: f"tail={tail or '-'}")
+_TAG = _Formatted(lambda tag: f"tag={tag or '-'}")
+_GEN_LENGTH = _Formatted(lambda key: f"gen&len={key[0]}&{key[1]}")
+_GEN_TAIL = _Formatted(lambda key: f"gen&tail={key[0]}&{key[1] or '-'}")
+_FIRST_TAG = _Formatted(lambda tag: f"itag0={tag or '?'}")
+_LAST_TAG = _Formatted(lambda tag: f"itagN={tag or '?'}")
+
+
 def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
     facts = ctx.facts
     name = span.name
@@ -364,10 +418,10 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
     inner = name
     length = len(name)
     feats = [
-        "bias", f"gen={span.rule}", f"rule={rule or '-'}", _FLAG["ruled"][rule is not None],
+        "bias", _GEN[span.rule], _RULE[rule], _FLAG["ruled"][rule is not None],
         _FLAG["rule_other"][rule is None and span.end in ctx.rule_heads],
         _FLAG["quoted"][quoted], _FLAG["book"][book],
-        f"tail={tail or '-'}",
+        _TAIL[tail],
         NAME_LENGTH.of(length),
         _FLAG["not_a_name"][programs._not_a_name(inner)],
         _FLAG["slogan_marks"][bool(programs.SLOGAN_MARKS.search(inner))],
@@ -378,26 +432,28 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
         _FLAG["digit"][any(map(str.isdigit, name))],
         _FLAG["latin"][LATIN.search(name) is not None],
         REPEAT.of(facts.count(name)),
-        f"tag={word_tag(name) or '-'}",
+        _TAG[word_tag(name)],
         _FLAG["starts_place"][name[:1] in '区市县镇省'],
         _FLAG["ends_place"][name.endswith(lex.program_place_endings)],
         _FLAG["generic_own"][programs._generic(name[:-2])],
-        f"gen&len={span.rule}&{COARSE_LENGTH[length] if length < 15 else '>14'}",
-        f"gen&tail={span.rule}&{tail or '-'}",
+        _GEN_LENGTH[span.rule, COARSE_LENGTH[length] if length < 15 else ">14"],
+        _GEN_TAIL[span.rule, tail],
     ]
     inner_start = span.start + (1 if quoted or book else 0)
     # the tokens inside the name (Scan.tokens_within), as a range of token indices
     first = bisect_left(facts.starts, inner_start)
     stop = bisect_right(facts.ends, inner_start + length)
-    tags = facts.tags
     n_tokens = max(0, stop - first)
     verb = False
-    for i in range(first, stop):
-        verb = verb or (tags[i] or "?").startswith("v")
+    tags = []
+    for token in facts.tokens[first:stop]:
+        word = _WORDS[token.text]
+        verb = verb or word.verb
+        tags.append(word.tag)
     feats += [
         NAME_TOKENS.of(n_tokens),
-        f"itag0={tags[first] or '?'}" if n_tokens else "itag0=-",
-        f"itagN={tags[stop - 1] or '?'}" if n_tokens else "itagN=-",
+        _FIRST_TAG[tags[0]] if tags else "itag0=-",
+        _LAST_TAG[tags[-1]] if tags else "itagN=-",
         _FLAG["iverb"][verb],
         _FLAG["facility_head"][name.endswith(lex.facility_heads)],
         _FLAG["numeral_start"][name[:1] in '一二三四五六七八九十两百千万' or name[:1].isdigit()],
