@@ -164,3 +164,59 @@ def test_renamed_and_abolished_divisions_are_districts():
     text = "河南省洛阳市偃师市、孟津县的城市书房恢复开放。青岛市四方区水清沟街道开展活动。"
     labels = _labels(text, EntityType.DISTRICT)
     assert {"偃师区", "孟津区", "四方区"} <= labels
+
+
+def _edges_by_definition(text, scan, district_ends, start, end):
+    """The edge features computed from their definitions, one text scan per feature (what
+    kg.learn.features computes once per document and reuses)."""
+    from kg.extract.programs import LIST_NUMBER
+    from kg.learn.features import char_class
+    from kg.resources import lexicon
+    from kg.text import word_tag
+
+    before = text[start - 1] if start > 0 else ""
+    ending, starting = scan.token_ending_at.get(start), scan.token_starting_at.get(start)
+    prev_token = scan.tokens[ending].text if ending is not None else ""
+    first = scan.tokens[starting].text if starting is not None else ""
+    head_of_line = text[text.rfind("\n", 0, start) + 1:start]
+    after = text[end] if end < len(text) else ""
+    nxt = scan.tokens[scan.token_starting_at[end]].text if end in scan.token_starting_at else ""
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return [
+        f"prev={before}", f"prevc={char_class(before)}", f"prev2={text[max(0, start - 2):start]}",
+        f"ptok={prev_token}", f"ptag={word_tag(prev_token) if prev_token else '^'}",
+        f"ftok={first}", f"ftag={word_tag(first) if first else '-'}",
+        f"first={text[start:start + 1]}",
+        f"boundary={scan.is_boundary(start)}",
+        f"linestart={not head_of_line.strip()}",
+        f"numbered={bool(LIST_NUMBER.fullmatch(head_of_line)) if head_of_line else False}",
+        f"after_district={start in district_ends}",
+        f"prev_boundary={prev_token in lexicon().boundary}",
+        f"next={after}", f"nextc={char_class(after)}",
+        f"ntok={nxt}", f"ntag={word_tag(nxt) if nxt else '^'}",
+        f"lineend={not text[end:line_end].strip()}",
+    ]
+
+
+def test_edge_features_equal_their_definitions_at_every_offset():
+    """The features of a span's edges come from tables made once per document (line
+    bounds, the words of tokens, a list number per line); at every offset of real articles,
+    numbered lists and indented lines among them, they are what their definitions give."""
+    from kg.extract.scan import Scan
+    from kg.learn.features import Context, TextFacts, _edges
+
+    texts = [normalize_text(p.read_text(encoding="utf-8")).text
+             for p in sorted((ROOT / "seeds").glob("*.txt"))[:6]]
+    texts.append("一、 城市更新行动\n  (2)\t老旧小区改造工程 \n\n③社区食堂  \n")
+    checked = 0
+    for text in texts:
+        scan = Scan.of(text)
+        district_ends = {3: 1, 10: 8}
+        ctx = Context(scan, TextFacts.of(scan, district_ends), frozenset(), {}, frozenset())
+        for start in range(len(text) + 1):
+            end = min(len(text), start + 3)
+            assert _edges(ctx, [], start, end) == _edges_by_definition(
+                text, scan, district_ends, start, end), (text[start:end], start)
+            checked += 1
+    assert checked > 3000

@@ -6,11 +6,16 @@ generic modifiers, a District leading it, digits, quotes and book-title marks, i
 its line and in a numbered list), how often the document repeats it, and what the rules
 decided about it (the rule's own span, or another boundary for the same head).
 
-Speed: the features of every candidate of a document are computed on each run with a model,
-so what several candidates share is computed once per document (:class:`TextFacts`: token
-texts and tags, line bounds, edge features per offset, repeat counts) and every feature
-string that can be made in advance is (flags, buckets, per-character edge features). The
-strings and their order are what they were; only the work to make them changed.
+Speed: the features of every candidate of a document are computed on each run with a model
+(the benchmark is benchmarks/bench_recognizer.py), so what several candidates share is
+computed once per document (:class:`TextFacts`: line bounds, edge features per offset,
+repeat counts, the head features of each Facility head), and every feature string with a
+small set of values is made once per process and interned (flags, buckets, characters, the
+features a jieba token names, with its tag: :class:`_Word`), as are the model's feature
+names, so the model's lookups match on identity. jieba's tag table is large enough that a
+lookup in it misses the processor's caches, so it is read once per word, not per candidate.
+The strings and their order are the same as computing each one per candidate: training on
+them gives the same model, and the model the same scores.
 """
 
 from __future__ import annotations
@@ -66,6 +71,19 @@ class _Flags(dict[str, tuple[str, str]]):
 _FLAG = _Flags()
 
 
+class _Formatted(dict[Any, str]):
+    """key → ``make(key)``, interned, made on first use: a feature whose value is one of a
+    few (a character, a Program's generator rule, the rules' rule, its category tail, a tag)."""
+
+    def __init__(self, make: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> str:
+        feature = self[key] = intern(self.make(key))
+        return feature
+
+
 def _bucket(n: int, edges: tuple[int, ...]) -> str:
     for edge in edges:
         if n <= edge:
@@ -114,15 +132,7 @@ _BEFORE = _CharFeatures("prev", "prevc")
 _AFTER = _CharFeatures("next", "nextc")
 
 
-class _FirstChar(dict[str, str]):
-    """character → ``first=<character>``, made on first use."""
-
-    def __missing__(self, ch: str) -> str:
-        feature = self[ch] = intern(f"first={ch}")
-        return feature
-
-
-_FIRST = _FirstChar()
+_FIRST = _Formatted(lambda ch: f"first={ch}")
 #: the features of the first token, the next one and the last of a Facility's own name
 #: where there is none
 _NO_FIRST = ("ftok=", "ftag=-")
@@ -186,6 +196,7 @@ class TextFacts:
 
     text: str
     tokens: tuple[Token, ...]  # Scan.tokens
+    words: list[_Word | None]  # per token: its _Word, once read
     starts: list[int]  # token starts, ascending (Scan.starts)
     ends: list[int]
     ending_at: dict[int, int]  # Scan.token_ending_at
@@ -212,7 +223,7 @@ class TextFacts:
             first_content.append(at + len(line) - len(line.lstrip()))
             last_content.append(at + len(line.rstrip()))
             at += len(line) + 1
-        facts = cls(text, scan.tokens, scan.starts, scan.ends,
+        facts = cls(text, scan.tokens, [None] * len(scan.tokens), scan.starts, scan.ends,
                     scan.token_ending_at, scan.token_starting_at, line_starts, first_content,
                     last_content, dict(district_ends))
         scan.memo["learn.facts"] = facts
@@ -225,6 +236,13 @@ class TextFacts:
             found = self.numbered_memo[line] = programs.LIST_NUMBER.match(
                 self.text, self.line_starts[line]) is not None
         return found
+
+    def word(self, index: int) -> _Word:
+        """The :class:`_Word` of token ``index``."""
+        word = self.words[index]
+        if word is None:
+            word = self.words[index] = _WORDS[self.tokens[index].text]
+        return word
 
     def count(self, part: str) -> int:
         """``text.count(part)``, once per string and document."""
@@ -268,9 +286,10 @@ def _left_edge(facts: TextFacts, start: int) -> list[str]:
     prev, prevc = _BEFORE[text[start - 1] if start > 0 else ""]
     ending = facts.ending_at.get(start)
     starting = facts.starting_at.get(start)
-    ptok, ptag, prev_boundary = (_WORDS[facts.tokens[ending].text].before if ending is not None
-                                 else _no_token_before())
-    ftok, ftag = _WORDS[facts.tokens[starting].text].first if starting is not None else _NO_FIRST
+    words = facts.words
+    ptok, ptag, prev_boundary = ((words[ending] or facts.word(ending)).before
+                                 if ending is not None else _no_token_before())
+    ftok, ftag = (words[starting] or facts.word(starting)).first if starting is not None else _NO_FIRST
     # Scan.is_boundary(start), from the two lookups above
     boundary = start == 0 or start == len(text) or ending is not None or starting is not None
     line = bisect_right(facts.line_starts, start) - 1
@@ -295,7 +314,8 @@ def _right_edge(facts: TextFacts, end: int) -> list[str]:
     text = facts.text
     nxt, nextc = _AFTER[text[end] if end < len(text) else ""]
     starting = facts.starting_at.get(end)
-    ntok, ntag = _WORDS[facts.tokens[starting].text].after if starting is not None else _NO_NEXT
+    ntok, ntag = ((facts.words[starting] or facts.word(starting)).after if starting is not None
+                  else _NO_NEXT)
     line = bisect_right(facts.line_starts, end) - 1
     return [
         nxt, nextc, ntok, ntag,
@@ -330,8 +350,8 @@ def facility_features(ctx: Context, span: FacilitySpan, head_start: int) -> list
     n_tokens = max(0, stop - first)
     boundary_word = verb = False
     last = _NO_LAST
-    for token in facts.tokens[first:stop]:
-        word = _WORDS[token.text]
+    for index in range(first, stop):
+        word = facts.words[index] or facts.word(index)
         boundary_word = boundary_word or word.boundary
         verb = verb or word.verb
         last = word.last
@@ -384,19 +404,6 @@ def _triggered(ctx: Context, start: int) -> bool:
     return found
 
 
-class _Formatted(dict[Any, str]):
-    """key → ``make(key)``, interned, made on first use: the features of a Program whose
-    value is one of a few (its generator's rule, the rules' rule, its category tail, a tag)."""
-
-    def __init__(self, make: Callable[[Any], str]) -> None:
-        super().__init__()
-        self.make = make
-
-    def __missing__(self, key: Any) -> str:
-        feature = self[key] = intern(self.make(key))
-        return feature
-
-
 _GEN = _Formatted(lambda rule: f"gen={rule}")
 _RULE = _Formatted(lambda rule: f"rule={rule or '-'}")
 _TAIL = _Formatted(lambda tail: f"tail={tail or '-'}")
@@ -446,8 +453,8 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
     n_tokens = max(0, stop - first)
     verb = False
     tags = []
-    for token in facts.tokens[first:stop]:
-        word = _WORDS[token.text]
+    for index in range(first, stop):
+        word = facts.words[index] or facts.word(index)
         verb = verb or word.verb
         tags.append(word.tag)
     feats += [
