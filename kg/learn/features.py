@@ -11,9 +11,10 @@ Speed: the features of every candidate of a document are computed on each run wi
 computed once per document (:class:`TextFacts`: line bounds, edge features per offset,
 repeat counts, the head features of each Facility head), and every feature string with a
 small set of values is made once per process and interned (flags, buckets, characters, the
-features a jieba token names, with its tag: :class:`_Word`), as are the model's feature
-names, so the model's lookups match on identity. jieba's tag table is large enough that a
-lookup in it misses the processor's caches, so it is read once per word, not per candidate.
+features a jieba token names in each role, with its tag: :class:`_ByWord`); those of a small
+set are interned, as are the model's feature names, so the model's lookups of them match on
+identity. jieba's tag table is large enough that a lookup in it misses the processor's
+caches, so it is read once per word, not per candidate.
 The strings and their order are the same as computing each one per candidate: training on
 them gives the same model, and the model the same scores.
 """
@@ -140,47 +141,42 @@ _NO_NEXT = ("ntok=", "ntag=^")
 _NO_LAST = ("last_own=-", "last_tag=-")
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
-    """What the features take from one jieba token's text: its tag and the features that
-    name it (as the token before a span, its first, the one after it, the last of a
-    Facility's own name), made once per word."""
+class _ByWord(dict[str, Any]):
+    """token text → ``make(text)``, across documents, made on first use (a word's tag, the
+    features that name it in one role). The tokens at the edges of candidates are the
+    genre's common words, and jieba's tag table holds some 380,000 words, so a lookup in it
+    misses the processor's caches (about 0.7 µs on a busy machine, ten times a lookup
+    here): each word is looked up there once. Emptied when it holds :data:`WORDS_KEPT`
+    words."""
 
-    tag: str | None  # word_tag(text)
-    before: tuple[str, str, str]  # ptok=, ptag=, prev_boundary
-    first: tuple[str, str]  # ftok=, ftag=
-    after: tuple[str, str]  # ntok=, ntag=
-    last: tuple[str, str]  # last_own=, last_tag=
-    boundary: bool  # a boundary word (lexicon)
-    verb: bool  # its tag is a verb's
+    def __init__(self, make: Callable[[str], Any]) -> None:
+        super().__init__()
+        self.make = make
 
-    @classmethod
-    def of(cls, text: str) -> _Word:
-        tag = word_tag(text)
-        boundary = text in lexicon().boundary
-        return cls(tag, (intern(f"ptok={text}"), intern(f"ptag={tag}"),
-                         _FLAG["prev_boundary"][boundary]),
-                   (intern(f"ftok={text}"), intern(f"ftag={tag}")),
-                   (intern(f"ntok={text}"), intern(f"ntag={tag}")),
-                   (intern(f"last_own={text}"), intern(f"last_tag={tag}")),
-                   boundary, (tag or "").startswith("v"))
-
-
-class _Words(dict[str, _Word]):
-    """token text → :class:`_Word`, across documents: the tokens at the edges of candidates
-    are the genre's common words, and jieba's tag table holds some 380,000 words, so a
-    lookup in it misses the processor's caches (about 0.7 µs on a busy machine, ten times a
-    lookup here). Emptied when it holds :data:`WORDS_KEPT` words."""
-
-    def __missing__(self, text: str) -> _Word:
+    def __missing__(self, text: str) -> Any:
         if len(self) >= WORDS_KEPT:
             self.clear()
-        word = self[text] = _Word.of(text)
-        return word
+        made = self[text] = self.make(text)
+        return made
 
 
 WORDS_KEPT = 50_000
-_WORDS = _Words()
+#: word → word_tag(word)
+_TAG_OF: dict[str, str | None] = _ByWord(word_tag)
+#: word → the features of the token before a span: ptok=, ptag=, prev_boundary
+_AS_BEFORE: dict[str, tuple[str, str, str]] = _ByWord(lambda text: (
+    f"ptok={text}", f"ptag={_TAG_OF[text]}", _FLAG["prev_boundary"][text in lexicon().boundary]))
+#: word → the features of a span's first token: ftok=, ftag=
+_AS_FIRST: dict[str, tuple[str, str]] = _ByWord(
+    lambda text: (f"ftok={text}", f"ftag={_TAG_OF[text]}"))
+#: word → the features of the token after a span: ntok=, ntag=
+_AS_AFTER: dict[str, tuple[str, str]] = _ByWord(
+    lambda text: (f"ntok={text}", f"ntag={_TAG_OF[text]}"))
+#: word → as a token of a Facility's own name: a boundary word?, a verb?, the features it
+#: gives as the last one (last_own=, last_tag=)
+_AS_OWN: dict[str, tuple[bool, bool, tuple[str, str]]] = _ByWord(lambda text: (
+    text in lexicon().boundary, (_TAG_OF[text] or "").startswith("v"),
+    (f"last_own={text}", f"last_tag={_TAG_OF[text]}")))
 
 
 @cache
@@ -196,7 +192,6 @@ class TextFacts:
 
     text: str
     tokens: tuple[Token, ...]  # Scan.tokens
-    words: list[_Word | None]  # per token: its _Word, once read
     starts: list[int]  # token starts, ascending (Scan.starts)
     ends: list[int]
     ending_at: dict[int, int]  # Scan.token_ending_at
@@ -223,7 +218,7 @@ class TextFacts:
             first_content.append(at + len(line) - len(line.lstrip()))
             last_content.append(at + len(line.rstrip()))
             at += len(line) + 1
-        facts = cls(text, scan.tokens, [None] * len(scan.tokens), scan.starts, scan.ends,
+        facts = cls(text, scan.tokens, scan.starts, scan.ends,
                     scan.token_ending_at, scan.token_starting_at, line_starts, first_content,
                     last_content, dict(district_ends))
         scan.memo["learn.facts"] = facts
@@ -236,13 +231,6 @@ class TextFacts:
             found = self.numbered_memo[line] = programs.LIST_NUMBER.match(
                 self.text, self.line_starts[line]) is not None
         return found
-
-    def word(self, index: int) -> _Word:
-        """The :class:`_Word` of token ``index``."""
-        word = self.words[index]
-        if word is None:
-            word = self.words[index] = _WORDS[self.tokens[index].text]
-        return word
 
     def count(self, part: str) -> int:
         """``text.count(part)``, once per string and document."""
@@ -286,10 +274,10 @@ def _left_edge(facts: TextFacts, start: int) -> list[str]:
     prev, prevc = _BEFORE[text[start - 1] if start > 0 else ""]
     ending = facts.ending_at.get(start)
     starting = facts.starting_at.get(start)
-    words = facts.words
-    ptok, ptag, prev_boundary = ((words[ending] or facts.word(ending)).before
-                                 if ending is not None else _no_token_before())
-    ftok, ftag = (words[starting] or facts.word(starting)).first if starting is not None else _NO_FIRST
+    tokens = facts.tokens
+    ptok, ptag, prev_boundary = (_AS_BEFORE[tokens[ending].text] if ending is not None
+                                 else _no_token_before())
+    ftok, ftag = _AS_FIRST[tokens[starting].text] if starting is not None else _NO_FIRST
     # Scan.is_boundary(start), from the two lookups above
     boundary = start == 0 or start == len(text) or ending is not None or starting is not None
     line = bisect_right(facts.line_starts, start) - 1
@@ -314,8 +302,7 @@ def _right_edge(facts: TextFacts, end: int) -> list[str]:
     text = facts.text
     nxt, nextc = _AFTER[text[end] if end < len(text) else ""]
     starting = facts.starting_at.get(end)
-    ntok, ntag = ((facts.words[starting] or facts.word(starting)).after if starting is not None
-                  else _NO_NEXT)
+    ntok, ntag = _AS_AFTER[facts.tokens[starting].text] if starting is not None else _NO_NEXT
     line = bisect_right(facts.line_starts, end) - 1
     return [
         nxt, nextc, ntok, ntag,
@@ -350,11 +337,10 @@ def facility_features(ctx: Context, span: FacilitySpan, head_start: int) -> list
     n_tokens = max(0, stop - first)
     boundary_word = verb = False
     last = _NO_LAST
-    for index in range(first, stop):
-        word = facts.words[index] or facts.word(index)
-        boundary_word = boundary_word or word.boundary
-        verb = verb or word.verb
-        last = word.last
+    for token in facts.tokens[first:stop]:
+        is_boundary, is_verb, last = _AS_OWN[token.text]
+        boundary_word = boundary_word or is_boundary
+        verb = verb or is_verb
     generic = not own or is_generic(own)
     feats = [
         "bias", heads[0], heads[1],
@@ -453,10 +439,10 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
     n_tokens = max(0, stop - first)
     verb = False
     tags = []
-    for index in range(first, stop):
-        word = facts.words[index] or facts.word(index)
-        verb = verb or word.verb
-        tags.append(word.tag)
+    for token in facts.tokens[first:stop]:
+        tag = _TAG_OF[token.text]
+        verb = verb or (tag or "").startswith("v")
+        tags.append(tag)
     feats += [
         NAME_TOKENS.of(n_tokens),
         _FIRST_TAG[tags[0]] if tags else "itag0=-",
