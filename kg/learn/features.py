@@ -70,6 +70,40 @@ class _Flags(dict[str, tuple[str, str]]):
 
 
 _FLAG = _Flags()
+#: the binary features by name, bound once: ``_F_RULE[ruled]`` is ``rule=<ruled>``
+_F_AFTER_DISTRICT = _FLAG["after_district"]
+_F_AGENCY_HEAD = _FLAG["agency_head"]
+_F_BOOK = _FLAG["book"]
+_F_BOUNDARY = _FLAG["boundary"]
+_F_CLAUSE_WORDS = _FLAG["clause_words"]
+_F_DIGIT = _FLAG["digit"]
+_F_ENDS_PLACE = _FLAG["ends_place"]
+_F_EVALUATION = _FLAG["evaluation"]
+_F_FACILITY_HEAD = _FLAG["facility_head"]
+_F_GENERIC = _FLAG["generic"]
+_F_GENERIC_KIND = _FLAG["generic_kind"]
+_F_GENERIC_OWN = _FLAG["generic_own"]
+_F_HAS_BOUNDARY_WORD = _FLAG["has_boundary_word"]
+_F_HAS_VERB = _FLAG["has_verb"]
+_F_HEAD_GENERIC = _FLAG["head_generic"]
+_F_IVERB = _FLAG["iverb"]
+_F_LATIN = _FLAG["latin"]
+_F_LEAD_DISTRICT = _FLAG["lead_district"]
+_F_LINEEND = _FLAG["lineend"]
+_F_LINESTART = _FLAG["linestart"]
+_F_NOT_A_NAME = _FLAG["not_a_name"]
+_F_NUMBERED = _FLAG["numbered"]
+_F_NUMERAL_START = _FLAG["numeral_start"]
+_F_ONLY_CATEGORY = _FLAG["only_category"]
+_F_PREV_BOUNDARY = _FLAG["prev_boundary"]
+_F_QUOTED = _FLAG["quoted"]
+_F_RULE = _FLAG["rule"]
+_F_RULE_OTHER = _FLAG["rule_other"]
+_F_RULED = _FLAG["ruled"]
+_F_SLOGAN_MARKS = _FLAG["slogan_marks"]
+_F_STARTS_DISTRICT = _FLAG["starts_district"]
+_F_STARTS_PLACE = _FLAG["starts_place"]
+_F_TRIGGERED = _FLAG["triggered"]
 
 
 class _Formatted(dict[Any, str]):
@@ -165,7 +199,7 @@ WORDS_KEPT = 50_000
 _TAG_OF: dict[str, str | None] = _ByWord(word_tag)
 #: word → the features of the token before a span: ptok=, ptag=, prev_boundary
 _AS_BEFORE: dict[str, tuple[str, str, str]] = _ByWord(lambda text: (
-    f"ptok={text}", f"ptag={_TAG_OF[text]}", _FLAG["prev_boundary"][text in lexicon().boundary]))
+    f"ptok={text}", f"ptag={_TAG_OF[text]}", _F_PREV_BOUNDARY[text in lexicon().boundary]))
 #: word → the features of a span's first token: ftok=, ftag=
 _AS_FIRST: dict[str, tuple[str, str]] = _ByWord(
     lambda text: (f"ftok={text}", f"ftag={_TAG_OF[text]}"))
@@ -182,7 +216,7 @@ _AS_OWN: dict[str, tuple[bool, bool, tuple[str, str]]] = _ByWord(lambda text: (
 @cache
 def _no_token_before() -> tuple[str, str, str]:
     """The features of the token before a span where none ends at its start."""
-    return "ptok=", "ptag=^", _FLAG["prev_boundary"]["" in lexicon().boundary]
+    return "ptok=", "ptag=^", _F_PREV_BOUNDARY["" in lexicon().boundary]
 
 
 @dataclass(frozen=True)
@@ -290,10 +324,10 @@ def _left_edge(facts: TextFacts, start: int) -> list[str]:
         prev, prevc, f"prev2={text[max(0, start - 2):start]}",
         ptok, ptag, ftok, ftag,
         _FIRST[text[start:start + 1]],
-        _FLAG["boundary"][boundary],
-        _FLAG["linestart"][start <= facts.first_content[line]],  # nothing but space before
-        _FLAG["numbered"][bool(numbered)],
-        _FLAG["after_district"][start in facts.district_ends],
+        _F_BOUNDARY[boundary],
+        _F_LINESTART[start <= facts.first_content[line]],  # nothing but space before
+        _F_NUMBERED[bool(numbered)],
+        _F_AFTER_DISTRICT[start in facts.district_ends],
         prev_boundary,
     ]
 
@@ -306,7 +340,7 @@ def _right_edge(facts: TextFacts, end: int) -> list[str]:
     line = bisect_right(facts.line_starts, end) - 1
     return [
         nxt, nextc, ntok, ntag,
-        _FLAG["lineend"][end >= facts.last_content[line]],  # nothing but space after
+        _F_LINEEND[end >= facts.last_content[line]],  # nothing but space after
     ]
 
 
@@ -314,7 +348,7 @@ def _head_features(text: str, head_start: int, end: int, lex: Lexicon) -> tuple[
     """What a Facility candidate's features take from its head alone: head=, head_generic,
     rule&head= (not ruled, ruled), generic&head= (not generic, generic)."""
     head = text[head_start:end]
-    return (f"head={head}", _FLAG["head_generic"][head in lex.facility_generic_heads],
+    return (f"head={head}", _F_HEAD_GENERIC[head in lex.facility_generic_heads],
             f"rule&head=False&{head}", f"rule&head=True&{head}",
             f"generic&head=False&{head}", f"generic&head=True&{head}")
 
@@ -346,17 +380,17 @@ def facility_features(ctx: Context, span: FacilitySpan, head_start: int) -> list
         "bias", heads[0], heads[1],
         OWN_LENGTH.of(len(own)),
         OWN_TOKENS.of(n_tokens),
-        _FLAG["generic"][generic], _FLAG["generic_kind"][text[name_start:end] in lex.facility_generic_kinds],
-        _FLAG["lead_district"][name_start > start],
-        _FLAG["starts_district"][start in ctx.district_starts],
-        _FLAG["rule"][ruled],
-        _FLAG["rule_other"][not ruled and end in ctx.rule_heads],
+        _F_GENERIC[generic], _F_GENERIC_KIND[text[name_start:end] in lex.facility_generic_kinds],
+        _F_LEAD_DISTRICT[name_start > start],
+        _F_STARTS_DISTRICT[start in ctx.district_starts],
+        _F_RULE[ruled],
+        _F_RULE_OTHER[not ruled and end in ctx.rule_heads],
         heads[3] if ruled else heads[2],
         RULE_GENERIC[ruled, generic],
-        _FLAG["digit"][any(map(str.isdigit, own))],
+        _F_DIGIT[any(map(str.isdigit, own))],
         REPEAT.of(facts.count(span.text)),
-        _FLAG["has_boundary_word"][boundary_word],
-        _FLAG["has_verb"][verb],
+        _F_HAS_BOUNDARY_WORD[boundary_word],
+        _F_HAS_VERB[verb],
         last[0], last[1],
         heads[5] if generic else heads[4],
     ]
@@ -408,27 +442,34 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
     lex = lexicon()
     tail = _tail(name)
     rule = ctx.rule_spans.get((span.start, span.end))
-    inner = name
     length = len(name)
+    # programs._not_a_name(name), from the tests it shares with the features after it
+    slogan = programs.SLOGAN_MARKS.search(name) is not None
+    clause = programs.CLAUSE_WORDS.search(name) is not None
+    evaluation = name.endswith(lex.program_evaluations)
+    tag = word_tag(name)
+    not_a_name = (slogan or name.isdigit() or clause or evaluation
+                  or programs.COUNT_WORDS.fullmatch(name) is not None
+                  or (tag is not None and tag not in programs.NAME_TAGS))
     feats = [
-        "bias", _GEN[span.rule], _RULE[rule], _FLAG["ruled"][rule is not None],
-        _FLAG["rule_other"][rule is None and span.end in ctx.rule_heads],
-        _FLAG["quoted"][quoted], _FLAG["book"][book],
+        "bias", _GEN[span.rule], _RULE[rule], _F_RULED[rule is not None],
+        _F_RULE_OTHER[rule is None and span.end in ctx.rule_heads],
+        _F_QUOTED[quoted], _F_BOOK[book],
         _TAIL[tail],
         NAME_LENGTH.of(length),
-        _FLAG["not_a_name"][programs._not_a_name(inner)],
-        _FLAG["slogan_marks"][bool(programs.SLOGAN_MARKS.search(inner))],
-        _FLAG["clause_words"][bool(programs.CLAUSE_WORDS.search(inner))],
-        _FLAG["evaluation"][inner.endswith(lex.program_evaluations)],
+        _F_NOT_A_NAME[not_a_name],
+        _F_SLOGAN_MARKS[slogan],
+        _F_CLAUSE_WORDS[clause],
+        _F_EVALUATION[evaluation],
         f"tail2={name[-2:]}",
-        _FLAG["triggered"][_triggered(ctx, span.start)],
-        _FLAG["digit"][any(map(str.isdigit, name))],
-        _FLAG["latin"][LATIN.search(name) is not None],
+        _F_TRIGGERED[_triggered(ctx, span.start)],
+        _F_DIGIT[any(map(str.isdigit, name))],
+        _F_LATIN[LATIN.search(name) is not None],
         REPEAT.of(facts.count(name)),
-        _TAG[word_tag(name)],
-        _FLAG["starts_place"][name[:1] in '区市县镇省'],
-        _FLAG["ends_place"][name.endswith(lex.program_place_endings)],
-        _FLAG["generic_own"][programs._generic(name[:-2])],
+        _TAG[tag],
+        _F_STARTS_PLACE[name[:1] in '区市县镇省'],
+        _F_ENDS_PLACE[name.endswith(lex.program_place_endings)],
+        _F_GENERIC_OWN[programs._generic(name[:-2])],
         _GEN_LENGTH[span.rule, COARSE_LENGTH[length] if length < 15 else ">14"],
         _GEN_TAIL[span.rule, tail],
     ]
@@ -447,10 +488,10 @@ def program_features(ctx: Context, span: ProgramSpan) -> list[str]:
         NAME_TOKENS.of(n_tokens),
         _FIRST_TAG[tags[0]] if tags else "itag0=-",
         _LAST_TAG[tags[-1]] if tags else "itagN=-",
-        _FLAG["iverb"][verb],
-        _FLAG["facility_head"][name.endswith(lex.facility_heads)],
-        _FLAG["numeral_start"][name[:1] in '一二三四五六七八九十两百千万' or name[:1].isdigit()],
-        _FLAG["only_category"][bool(tail) and tail == name],
-        _FLAG["agency_head"][name.endswith(lex.agency_heads)],
+        _F_IVERB[verb],
+        _F_FACILITY_HEAD[name.endswith(lex.facility_heads)],
+        _F_NUMERAL_START[name[:1] in '一二三四五六七八九十两百千万' or name[:1].isdigit()],
+        _F_ONLY_CATEGORY[bool(tail) and tail == name],
+        _F_AGENCY_HEAD[name.endswith(lex.agency_heads)],
     ]
     return _edges(ctx, feats, span.start, span.end)
