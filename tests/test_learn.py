@@ -220,3 +220,22 @@ def test_edge_features_equal_their_definitions_at_every_offset():
                 text, scan, district_ends, start, end), (text[start:end], start)
             checked += 1
     assert checked > 3000
+
+
+def test_program_features_agree_with_the_rules_not_a_name_test():
+    """program_features computes programs._not_a_name from the regex and tag tests it shares
+    with its own features; on every Program candidate of the seed articles (quotes, book
+    titles, list items, names before a category word) the two agree."""
+    from kg.extract import programs
+    from kg.extract.scan import Scan
+    from kg.learn.features import Context, TextFacts, program_features
+
+    seen = {False: 0, True: 0}
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        scan = Scan.of(normalize_text(path.read_text(encoding="utf-8")).text)
+        ctx = Context(scan, TextFacts.of(scan, {}), frozenset(), {}, frozenset())
+        for span in programs.candidates(scan, set()):
+            expected = programs._not_a_name(span.name)
+            assert f"not_a_name={expected}" in program_features(ctx, span), span.name
+            seen[expected] += 1
+    assert seen[False] > 20 and seen[True] > 20
