@@ -174,3 +174,78 @@ def test_kg_eval_scores_articles_kept_in_subfolders(tmp_path, capsys):
         (texts / f"part{k % 2}" / path.name).write_bytes(path.read_bytes())
     assert main(["eval", str(DEV / "gold"), str(texts)]) == 0
     assert "documents scored: 4" in capsys.readouterr().out
+
+
+def _edges_by_definition(text, scan, district_ends, start, end):
+    """The edge features computed from their definitions, one text scan per feature (what
+    kg.learn.features computes once per document and reuses)."""
+    from kg.extract.programs import LIST_NUMBER
+    from kg.learn.features import char_class
+    from kg.resources import lexicon
+    from kg.text import word_tag
+
+    before = text[start - 1] if start > 0 else ""
+    ending, starting = scan.token_ending_at.get(start), scan.token_starting_at.get(start)
+    prev_token = scan.tokens[ending].text if ending is not None else ""
+    first = scan.tokens[starting].text if starting is not None else ""
+    head_of_line = text[text.rfind("\n", 0, start) + 1:start]
+    after = text[end] if end < len(text) else ""
+    nxt = scan.tokens[scan.token_starting_at[end]].text if end in scan.token_starting_at else ""
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    return [
+        f"prev={before}", f"prevc={char_class(before)}", f"prev2={text[max(0, start - 2):start]}",
+        f"ptok={prev_token}", f"ptag={word_tag(prev_token) if prev_token else '^'}",
+        f"ftok={first}", f"ftag={word_tag(first) if first else '-'}",
+        f"first={text[start:start + 1]}",
+        f"boundary={scan.is_boundary(start)}",
+        f"linestart={not head_of_line.strip()}",
+        f"numbered={bool(LIST_NUMBER.fullmatch(head_of_line)) if head_of_line else False}",
+        f"after_district={start in district_ends}",
+        f"prev_boundary={prev_token in lexicon().boundary}",
+        f"next={after}", f"nextc={char_class(after)}",
+        f"ntok={nxt}", f"ntag={word_tag(nxt) if nxt else '^'}",
+        f"lineend={not text[end:line_end].strip()}",
+    ]
+
+
+def test_edge_features_equal_their_definitions_at_every_offset():
+    """The features of a span's edges come from tables made once per document (line
+    bounds, the words of tokens, a list number per line); at every offset of real articles,
+    numbered lists and indented lines among them, they are what their definitions give."""
+    from kg.extract.scan import Scan
+    from kg.learn.features import Context, TextFacts, _edges
+
+    texts = [normalize_text(p.read_text(encoding="utf-8")).text
+             for p in sorted((ROOT / "seeds").glob("*.txt"))[:6]]
+    texts.append("一、 城市更新行动\n  (2)\t老旧小区改造工程 \n\n③社区食堂  \n")
+    checked = 0
+    for text in texts:
+        scan = Scan.of(text)
+        district_ends = {3: 1, 10: 8}
+        ctx = Context(scan, TextFacts.of(scan, district_ends), frozenset(), {}, frozenset())
+        for start in range(len(text) + 1):
+            end = min(len(text), start + 3)
+            assert _edges(ctx, [], start, end) == _edges_by_definition(
+                text, scan, district_ends, start, end), (text[start:end], start)
+            checked += 1
+    assert checked > 3000
+
+
+def test_program_features_agree_with_the_rules_not_a_name_test():
+    """program_features computes programs._not_a_name from the regex and tag tests it shares
+    with its own features; on every Program candidate of the seed articles (quotes, book
+    titles, list items, names before a category word) the two agree."""
+    from kg.extract import programs
+    from kg.extract.scan import Scan
+    from kg.learn.features import Context, TextFacts, program_features
+
+    seen = {False: 0, True: 0}
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        scan = Scan.of(normalize_text(path.read_text(encoding="utf-8")).text)
+        ctx = Context(scan, TextFacts.of(scan, {}), frozenset(), {}, frozenset())
+        for span in programs.candidates(scan, set()):
+            expected = programs._not_a_name(span.name)
+            assert f"not_a_name={expected}" in program_features(ctx, span), span.name
+            seen[expected] += 1
+    assert seen[False] > 20 and seen[True] > 20

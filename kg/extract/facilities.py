@@ -115,6 +115,8 @@ def find_facilities(
 
 #: characters a facility name may hold besides Han characters (津南区第1中学, 长者食堂·东区)
 NAME_CHARS = re.compile(r"[\u3400-\u9fffA-Za-z0-9·()]+")
+#: the run of such characters that ends a string (it may be empty: it always matches)
+NAME_TAIL = re.compile(r"[\u3400-\u9fffA-Za-z0-9·()]*\Z")
 
 
 def candidates(
@@ -128,9 +130,9 @@ def candidates(
     district_starts = sorted(starts_to_ends)  # the District starts, ascending
     out: list[tuple[FacilitySpan, int]] = []
     for head_start, end in _heads(scan):
-        left = head_start
-        while left > 0 and head_start - left < CANDIDATE_REACH and NAME_CHARS.fullmatch(text[left - 1]):
-            left -= 1
+        # the run of name characters right before the head, at most CANDIDATE_REACH of them
+        reach = max(0, head_start - CANDIDATE_REACH)
+        left = NAME_TAIL.search(text, reach, head_start).start()  # type: ignore[union-attr]
         # token starts that may start a name (not 在, 建成, 3个 …), and District starts
         starts = {t.start for t in scan.tokens_within(left, head_start)}
         token = scan.covering(head_start)

@@ -190,17 +190,23 @@ def _ends_word(scan: Scan, end: int) -> bool:
     return end >= len(text) or scan.is_boundary(end) or not ("\u4e00" <= text[end] <= "\u9fff")
 
 
+#: a count with at most two characters after it (十五分钟, 两癌): a quantity, not a name
+COUNT_WORDS = re.compile(r"[\d一二三四五六七八九十百千]+[\u4e00-\u9fff]{0,2}")
+#: the jieba tags of words that may be names (abbreviations, proper nouns, Latin)
+NAME_TAGS = ("j", "nz", "nt", "nr", "ns", "eng")
+
+
 def _not_a_name(inner: str) -> bool:
     """Slogans, enumerations, idioms, everyday words and evaluations are not names."""
     if SLOGAN_MARKS.search(inner) or inner.isdigit() or CLAUSE_WORDS.search(inner):
         return True
-    if re.fullmatch(r"[\d一二三四五六七八九十百千]+[\u4e00-\u9fff]{0,2}", inner):
+    if COUNT_WORDS.fullmatch(inner):
         return True  # 十五分钟, 两癌-like counts without a name
     if inner.endswith(lexicon().program_evaluations):
         return True
     tag = word_tag(inner)
     # a word jieba knows as an everyday word or idiom (家门口, 雪中送炭); names it knows are j/nz
-    return tag is not None and tag not in ("j", "nz", "nt", "nr", "ns", "eng")
+    return tag is not None and tag not in NAME_TAGS
 
 
 def _whole_lines(text: str, lex: Lexicon) -> list[ProgramSpan]:
@@ -261,6 +267,7 @@ ITEM_END = re.compile(r"[。；;，,：:！!？?\n]|$")
 #: a run of characters a program name may hold (no clause marks, no quotes)
 NAME_RUN = re.compile(r"[\u3400-\u9fffA-Za-z0-9·()\-]")
 NAME_RUNS = re.compile(NAME_RUN.pattern + "+")  # a whole string of such characters
+NAME_TAIL = re.compile(NAME_RUN.pattern + r"*\Z")  # the run of them ending a string (or "")
 CANDIDATE_REACH = 20  # characters before an unquoted category word
 
 
@@ -304,6 +311,7 @@ def _line_items(text: str, categories: re.Pattern[str]) -> list[ProgramSpan]:
     """A numbered item or a line (a table cell) that ends with a category word."""
     out = []
     line_start = 0
+    categories_written = lexicon().program_categories
     for line in text.split("\n"):
         numbered = LIST_NUMBER.match(text, line_start)
         start = numbered.end() if numbered and numbered.end() <= line_start + len(line) else line_start
@@ -312,7 +320,8 @@ def _line_items(text: str, categories: re.Pattern[str]) -> list[ProgramSpan]:
         end_match = ITEM_END.search(text, start)
         end = end_match.start() if end_match else line_start + len(line)
         item = text[start:end]
-        if 4 <= len(item) <= 40 and NAME_RUNS.fullmatch(item):
+        # ending with a category word is needed for the tail test below, and cheap
+        if 4 <= len(item) <= 40 and item.endswith(categories_written) and NAME_RUNS.fullmatch(item):
             tail = max((m.end() for m in categories.finditer(item)), default=0)
             if tail == len(item):
                 rule = "model:list-item" if numbered else "model:line"
@@ -328,6 +337,21 @@ def _candidate_heads() -> re.Pattern[str]:
                                                *lex.program_candidate_heads))))
 
 
+class _NameTokens(dict[str, bool]):
+    """word → name_token(word), across documents, for the candidates before a category word:
+    the test looks the word up in jieba's large tag table, and the words before a name are
+    the genre's common ones. Emptied when it holds 50,000 words."""
+
+    def __missing__(self, word: str) -> bool:
+        if len(self) >= 50_000:
+            self.clear()
+        found = self[word] = name_token(word)
+        return found
+
+
+_NAME_TOKENS = _NameTokens()
+
+
 def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
     text = scan.text
     out = []
@@ -335,9 +359,9 @@ def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
         head_start, end = match.span()
         if not _ends_word(scan, end):
             continue
-        left = head_start
-        while left > 0 and head_start - left < CANDIDATE_REACH and NAME_RUN.match(text[left - 1]):
-            left -= 1
+        # the run of name characters right before the category word, at most CANDIDATE_REACH
+        reach = max(0, head_start - CANDIDATE_REACH)
+        left = NAME_TAIL.search(text, reach, head_start).start()  # type: ignore[union-attr]
         tokens = scan.tokens
         for i in range(bisect_left(scan.starts, left), len(tokens)):  # no copy of the rest
             token = tokens[i]
@@ -347,7 +371,7 @@ def _before_category(scan: Scan, lex: Lexicon) -> list[ProgramSpan]:
             if token.text in lex.boundary or token.text in lex.pronouns:
                 continue  # no name starts with a boundary word or a pronoun (实施|…工程)
             index = scan.token_ending_at.get(start)
-            if start > left and index is not None and name_token(scan.tokens[index].text):
+            if start > left and index is not None and _NAME_TOKENS[scan.tokens[index].text]:
                 continue  # a name starts after a word that cannot be in it (实施|城市更新行动)
             name = text[start:end]
             out.append(ProgramSpan(start, end, name, name, "model:name+category"))

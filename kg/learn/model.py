@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -98,7 +99,9 @@ def parse_model(text: str, label: str) -> Model:
         ):
             raise DataError(f"{label}: types.{kind} must have a numeric intercept and "
                             "weights mapping feature strings to finite numbers")
-        weights[kind] = {k: float(v) for k, v in w.items()}
+        # interned: the features made in advance (kg.learn.features) are, so a lookup of
+        # one matches on identity
+        weights[kind] = {sys.intern(k): float(v) for k, v in w.items()}
         intercepts[kind] = float(b)
     record = {k: v for k, v in data.items()
               if k not in ("format", "threshold", "threshold_new", "types")}

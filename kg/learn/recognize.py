@@ -17,7 +17,7 @@ from kg.extract import facilities, programs
 from kg.extract.facilities import FacilitySpan
 from kg.extract.programs import ProgramSpan
 from kg.extract.scan import Scan
-from kg.learn.features import Context, facility_features, program_features
+from kg.learn.features import Context, TextFacts, facility_features, program_features
 from kg.learn.model import Model
 
 S = TypeVar("S", FacilitySpan, ProgramSpan)
@@ -27,7 +27,7 @@ def _context(scan: Scan, district_ends: dict[int, int], rule: Sequence[FacilityS
              ) -> Context:
     return Context(
         scan=scan,
-        district_ends=district_ends,
+        facts=TextFacts.of(scan, district_ends),
         district_starts=frozenset(district_ends.values()),
         rule_spans={(s.start, s.end): s.rule for s in rule},
         rule_heads=frozenset(s.end for s in rule),
