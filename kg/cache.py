@@ -18,6 +18,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from functools import cache
@@ -78,6 +79,9 @@ class BuildCache:
         self.folder = folder
         self.store = store
         self.db = db
+        # the batch whose triples are loading in a thread, and its entries (indexed after)
+        self._loading: tuple[list[Entry], Future[None]] | None = None
+        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-cache-load")
 
     @classmethod
     def open(cls, out: Path, version: str) -> BuildCache:
@@ -105,6 +109,10 @@ class BuildCache:
         return cache
 
     def close(self) -> None:
+        try:
+            self.wait()
+        finally:
+            self._loader.shutdown()
         self.store.flush()
         self.db.commit()
         self.db.close()
@@ -120,15 +128,35 @@ class BuildCache:
             self.store.remove_graph(graph)
 
     def has(self, key: str) -> bool:
+        if self._loading is not None and any(e.key == key for e in self._loading[0]):
+            return True
         return self.db.execute("SELECT 1 FROM contents WHERE key = ?", (key,)).fetchone() \
             is not None
 
     def add(self, entries: list[Entry], nquads: list[bytes]) -> None:
-        """Load the triples of new contents, then index them (see the module's note)."""
+        """Load the triples of new contents, then index them (see the module's note). The
+        load runs in a thread (pyoxigraph's bulk loader releases the GIL), so the build
+        goes on handing work to its workers meanwhile; the entries are indexed once it is
+        done, by the next :meth:`add` or by :meth:`wait`."""
         import pyoxigraph
 
+        self.wait()
         if nquads:
-            self.store.bulk_load(input=b"".join(nquads), format=pyoxigraph.RdfFormat.N_QUADS)
+            future = self._loader.submit(self.store.bulk_load, input=b"".join(nquads),
+                                         format=pyoxigraph.RdfFormat.N_QUADS)
+            self._loading = (entries, future)
+        else:
+            self._index(entries)
+
+    def wait(self) -> None:
+        """Wait for the batch loading, if any, and index its entries."""
+        if self._loading is not None:
+            entries, future = self._loading
+            self._loading = None
+            future.result()
+            self._index(entries)
+
+    def _index(self, entries: list[Entry]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO contents VALUES (?, ?, ?, ?)",
                             [(e.key, e.digest, e.record, e.characters) for e in entries])
         self.db.commit()

@@ -321,6 +321,7 @@ def build_outputs(
                 batch, quads, size = [], [], 0
                 unloaded.clear()
         cache.add(batch, quads)
+        cache.wait()
         checkpoint("loaded")
         if report.documents == 0:
             reason = (str(held[0]) if len(held) == 1 else
