@@ -331,13 +331,11 @@ def build_outputs(
                                + (f" (the outputs in {out} are unchanged)"
                                   if outputs.current(out) else ""))
         report.documents = 0
-        patch = plan(cache, out) if outputs.current(out) is not None else None
+        patch = plan(cache, out)
         report.dropped = cache.drop_unused()
         signature = f"{cache.files_digest()} {validate}"
         if not _reuse_outputs(cache, out, signature, report):
             folder = outputs.new_set(out)
-            if patch is not None and patch.previous != outputs.current(out):
-                patch = None
             _write_set(cache, folder, report, validate, patch)
             checkpoint("written")
             outputs.commit(out, folder)

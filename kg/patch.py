@@ -55,12 +55,14 @@ def plan(cache: BuildCache, out: Path) -> Plan | None:
     contents: their graphs tell which subjects lose triples."""
     import pyoxigraph
 
+    from kg import outputs
     from kg.stream import document_node
 
     saved = json.loads(cache.meta("outputs") or "{}")
     previous = out / saved.get("set", "")
-    if not saved.get("set") or not all((previous / name).exists()
-                                       for name in ("graph.ttl", "store")):
+    # the set this cache wrote last must still be the current one, whole
+    if (not saved.get("set") or outputs.current(out) != previous
+            or not all((previous / name).exists() for name in ("graph.ttl", "store"))):
         return None
     before, after = cache.previous_files(), cache.current_files()
     added = set(after) - set(before)
@@ -95,7 +97,13 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path) -> tuple[int, py
 
     from kg.assemble import label_choices
     from kg.sparql.store import writable_store
-    from kg.stream import MergedLines, TurtleNamer, file_name_triple, schema_triples
+    from kg.stream import (
+        MergedLines,
+        TurtleNamer,
+        file_name_triple,
+        schema_triples,
+        turtle_blocks,
+    )
 
     namer = TurtleNamer()
     merged = MergedLines(label_choices(cache.store), namer)
@@ -114,8 +122,6 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path) -> tuple[int, py
         node = pyoxigraph.NamedNode(iri)
         lines.update(merged.lines(cache.store.quads_for_pattern(node, None, None, None)))
         lines.update(merged.lines(extra.get(iri, ())))
-    from kg.stream import turtle_blocks
-
     blocks = [(subject, block) for subject, block, _ in turtle_blocks(sorted(lines))]
     written = {namer.term(pyoxigraph.NamedNode(iri)) for iri in nodes}
     header = namer.header()
