@@ -15,6 +15,7 @@ by written form, objects sorted and joined by `` , ``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     import pyoxigraph
 
     from kg.resources import Overrides
+    from kg.stream import TurtleLines
 
 #: named graph of one distinct content: digest of the bytes, and the name's suffix (which
 #: decides HTML detection, so two suffixes may give two different results)
@@ -65,6 +67,10 @@ class LineSink:
     def nquads(self, graph: str) -> bytes:
         return self._joined(f" <{graph}> .\n")
 
+    def turtle_lines(self) -> bytes:
+        """The lines :mod:`kg.stream` sorts into Turtle, sorted, one per ``\\n``."""
+        return "\n".join(_turtle_lines().lines(self.lines)).encode("utf-8")
+
     def ntriples(self) -> bytes:
         return self._joined(" .\n")
 
@@ -73,14 +79,23 @@ class LineSink:
         return (tail.join(self.lines) + tail).encode("utf-8") if self.lines else b""
 
 
+@cache
+def _turtle_lines() -> TurtleLines:
+    from kg.stream import TurtleLines
+
+    return TurtleLines()
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a worker sends back for one distinct content: its N-Quads (without the file
-    name, which the parent adds per file), its entity table line without ``doc``, the
+    name, which the parent adds per file) and the same triples as sorted Turtle lines (what
+    the full build's Turtle is merged from), its entity table line without ``doc``, the
     number of characters; or the one-line error."""
 
     key: str
     nquads: bytes = b""
+    lines: bytes = b""
     record: str = ""
     characters: int = 0
     error: str = ""
@@ -110,7 +125,7 @@ def document_outcome(source: Source, key: str, overrides: Overrides) -> Outcome:
             f"({type(exc).__name__}: {exc}); please report it")))
     record = result_record(result)
     record.pop("doc")
-    return Outcome(key, sink.nquads(CONTENT_GRAPH + key),
+    return Outcome(key, sink.nquads(CONTENT_GRAPH + key), sink.turtle_lines(),
                    json.dumps(record, ensure_ascii=False)[1:], len(result.document.text))
 
 

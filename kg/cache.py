@@ -70,6 +70,8 @@ class Entry:
     digest: str
     record: str
     characters: int
+    #: the content's sorted Turtle lines (:class:`kg.stream.TurtleLines`), when adding it
+    lines: bytes = b""
 
 
 class BuildCache:
@@ -97,6 +99,7 @@ class BuildCache:
             "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);"
             "CREATE TABLE IF NOT EXISTS contents (key TEXT PRIMARY KEY, digest TEXT,"
             " record TEXT, characters INTEGER);"
+            "CREATE TABLE IF NOT EXISTS lines (key TEXT PRIMARY KEY, data BLOB);"
             "DROP TABLE IF EXISTS files;"
             "CREATE TABLE files (position INTEGER PRIMARY KEY, name TEXT, key TEXT);"
             "CREATE TABLE IF NOT EXISTS set_files (position INTEGER PRIMARY KEY, name TEXT,"
@@ -142,8 +145,9 @@ class BuildCache:
 
         self.wait()
         if nquads:
+            # lenient: kg wrote these lines (escaped, valid); checking them again costs 10%
             future = self._loader.submit(self.store.bulk_load, input=b"".join(nquads),
-                                         format=pyoxigraph.RdfFormat.N_QUADS)
+                                         format=pyoxigraph.RdfFormat.N_QUADS, lenient=True)
             self._loading = (entries, future)
         else:
             self._index(entries)
@@ -159,6 +163,8 @@ class BuildCache:
     def _index(self, entries: list[Entry]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO contents VALUES (?, ?, ?, ?)",
                             [(e.key, e.digest, e.record, e.characters) for e in entries])
+        self.db.executemany("INSERT OR REPLACE INTO lines VALUES (?, ?)",
+                            [(e.key, e.lines) for e in entries])
         self.db.commit()
 
     def add_file(self, position: int, name: str, key: str) -> None:
@@ -173,6 +179,7 @@ class BuildCache:
         for key in unused:
             self.store.remove_graph(pyoxigraph.NamedNode(CONTENT_GRAPH + key))
         self.db.executemany("DELETE FROM contents WHERE key = ?", [(k,) for k in unused])
+        self.db.executemany("DELETE FROM lines WHERE key = ?", [(k,) for k in unused])
         self.db.commit()
         return len(unused)
 
@@ -213,6 +220,12 @@ class BuildCache:
         self.db.execute("INSERT INTO set_files SELECT f.position, f.name, f.key FROM files f"
                         " JOIN contents c ON c.key = f.key")
         self.set_meta("outputs", outputs)
+
+    def lines(self) -> Iterator[str]:
+        """The Turtle lines of every content in the cache, a content's lines sorted."""
+        for (data,) in self.db.execute("SELECT data FROM lines ORDER BY key"):
+            if data:
+                yield from data.decode("utf-8").split("\n")
 
     def files(self) -> Iterator[tuple[str, Entry]]:
         """(file name, its content's entry) of every input of this build, in input order."""

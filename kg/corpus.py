@@ -311,7 +311,7 @@ def build_outputs(
                 continue
             report.extracted += 1
             batch.append(Entry(outcome.key, outcome.key[:64], outcome.record,
-                               outcome.characters))
+                               outcome.characters, outcome.lines))
             quads.append(outcome.nquads)
             unloaded.add(outcome.key)
             size += len(outcome.nquads)
@@ -396,9 +396,9 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     from kg.stream import (
         MergedLines,
         TurtleNamer,
+        apply_choices,
         file_name_triple,
         schema_triples,
-        sort_key_lines,
         sorted_unique,
         write_turtle,
     )
@@ -410,10 +410,14 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
             report.characters += entry.characters
             stream.write(entity_line(name, entry.record) + "\n")
     if patch is None:
+        # the documents' lines, written by the workers, merged; the file names and the
+        # schema facts added here
         namer = TurtleNamer()
+        choices = label_choices(cache.store)
         names = (file_name_triple(entry.digest, name) for name, entry in cache.files())
-        lines = sort_key_lines(cache.store, MergedLines(label_choices(cache.store), namer),
-                               itertools.chain(schema_triples(), names))
+        lines = itertools.chain(apply_choices(cache.lines(), choices, namer),
+                                MergedLines(choices, namer).lines(
+                                    itertools.chain(schema_triples(), names)))
         store = writable_store(folder / "store")
         with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
             report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,

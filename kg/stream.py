@@ -27,7 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
-from kg.graph.turtle import INTEGER, IriNamer, escape_string
+from kg.graph.turtle import INTEGER, LOCAL_NAME, IriNamer, escape_string
 from kg.graph.vocab import ID, KG
 
 if TYPE_CHECKING:
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 _XSD_INTEGER = str(XSD.integer)
 _XSD_STRING = str(XSD.string)
 _RDF_TYPE = str(RDF.type)
+_RDF_TYPE_NT = f"<{RDF.type}>"
+_XSD_INTEGER_NT = f"<{XSD.integer}>"
 
 
 class TurtleNamer(IriNamer):
@@ -71,6 +73,84 @@ class TurtleNamer(IriNamer):
         if len(self.cache) < 200_000:
             self.cache[term] = written
         return written
+
+
+class TurtleLines(IriNamer):
+    """Lines (see the module's note) from the N-Triples lines of one document, in the
+    worker: the same text :class:`MergedLines` writes for the same triples read back from a
+    store, made straight from the strings. ``tests/test_stream.py`` checks this on real
+    articles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._flags: dict[str, str] = {}
+
+    def lines(self, ntriples: Iterable[str]) -> list[str]:
+        """Sorted lines without repeats, from ``subject predicate object`` N-Triples lines
+        without their final `` .`` (IRIs hold no space: N-Triples escapes it)."""
+        term, flags = self.term, self._flags
+        out = []
+        for line in ntriples:
+            s, p, o = line.split(" ", 2)
+            flag = flags.get(p)
+            if flag is None:
+                flag = flags[p] = "0a" if p == _RDF_TYPE_NT else "1" + term(p)
+            out.append(f"{term(s)}\t{flag}\t{term(o)}")
+        out.sort()
+        return out
+
+    def term(self, written: str) -> str:
+        turtle = self.cache.get(written)
+        if turtle is None:
+            turtle = self._turtle(written)
+            if len(self.cache) < 200_000:
+                self.cache[written] = turtle
+        return turtle
+
+    def _turtle(self, written: str) -> str:
+        if written[0] == "<":
+            return self._iri(written)
+        if written[-1] == ">":  # "lexical"^^<datatype>
+            end = written.rindex('"^^<')
+            lexical, datatype = written[1:end], written[end + 3:]
+            if datatype == _XSD_INTEGER_NT and INTEGER.match(lexical):
+                return lexical
+            return f'"{lexical}"^^{self._iri(datatype)}'
+        return written  # "lexical" and "lexical"@lang are written alike in both
+
+    def _iri(self, written: str) -> str:
+        """An N-Triples IRI (escaped, between <>) as :meth:`IriNamer.iri_text` writes it: a
+        local name that may be prefixed holds nothing an escape would change."""
+        text = written[1:-1]
+        for prefix, namespace in self.prefixes:
+            if text.startswith(namespace) and LOCAL_NAME.match(text[len(namespace):]):
+                return f"{prefix}:{text[len(namespace):]}"
+        return written
+
+
+def apply_choices(lines: Iterable[str], choices: dict[str, LabelChoice],
+                  namer: TurtleNamer) -> Iterator[str]:
+    """Lines with the label merge of :func:`kg.graph.triples.merge_labels` applied, as
+    :class:`MergedLines` applies it to a store's triples (the result is to be sorted
+    again: a prefLabel moved to altLabel changes its place)."""
+    if not choices:
+        yield from lines
+        return
+    by_subject = {namer.iri(subject): (namer.term(choice.keep),
+                                       {namer.term(other) for other in choice.others})
+                  for subject, choice in choices.items()}
+    pref, label, alt = "1skos:prefLabel", "1rdfs:label", "1skos:altLabel"
+    for line in lines:
+        if "abel\t" in line:  # one of the three label predicates (a quick test first)
+            s, p, o = line.split("\t", 2)
+            choice = by_subject.get(s)
+            if choice is not None:
+                keep, others = choice
+                if p == pref and o in others:
+                    line = f"{s}\t{alt}\t{o}"
+                elif p == label and o in others or p == alt and o == keep:
+                    continue
+        yield line
 
 
 class MergedLines:
@@ -108,14 +188,6 @@ class MergedLines:
             yield f"{last_written}\t{flag}\t{term(o) if written is None else written}"
 
 
-def sort_key_lines(store: pyoxigraph.Store, merged: MergedLines,
-                   extra: Iterable[tuple[object, object, object]]) -> Iterator[str]:
-    """Every triple of the merged graph as a line, possibly repeated: the union of the
-    documents' graphs in ``store`` with the label merge applied, and ``extra``."""
-    yield from merged.lines(store.quads_for_pattern(None, None, None, None))
-    yield from merged.lines(extra)
-
-
 def sorted_unique(lines: Iterable[str], folder: str | os.PathLike[str],
                   chunk: int = 200_000) -> Iterator[str]:
     """``lines`` sorted (code-point order) without repeats, in bounded memory: runs of
@@ -128,7 +200,7 @@ def sorted_unique(lines: Iterable[str], folder: str | os.PathLike[str],
             if len(buffer) >= chunk:
                 runs.append(_spill(buffer, folder))
                 buffer = []
-        buffer = sorted(set(buffer))
+        buffer = _unique(sorted(buffer))
         streams: list[Iterable[str]] = [(line.rstrip("\n") for line in run) for run in runs]
         merged = heapq.merge(*streams, buffer) if runs else iter(buffer)
         last = None
@@ -141,10 +213,16 @@ def sorted_unique(lines: Iterable[str], folder: str | os.PathLike[str],
             run.close()
 
 
+def _unique(ordered: list[str]) -> list[str]:
+    """Sorted lines without their repeats. (Sorting before removing them lets the sort find
+    the runs already in order: every document's lines come sorted.)"""
+    return [line for line, after in zip(ordered, ordered[1:] + [None]) if line != after]
+
+
 def _spill(buffer: list[str], folder: str | os.PathLike[str]) -> IO[str]:
     # lines hold no "\n" (written forms escape it); the run file is deleted on close
     run = tempfile.TemporaryFile("w+", encoding="utf-8", dir=folder, newline="\n")  # noqa: SIM115 (closed by sorted_unique)
-    run.writelines(line + "\n" for line in sorted(set(buffer)))
+    run.writelines(line + "\n" for line in _unique(sorted(buffer)))
     run.seek(0)
     return run
 
@@ -209,7 +287,8 @@ class BlockLoader:
         if self.blocks:
             data = (self.header + "".join(self.blocks)).encode("utf-8")
             self._loading = self._loader.submit(self.store.bulk_load, input=data,
-                                                format=pyoxigraph.RdfFormat.TURTLE)
+                                                format=pyoxigraph.RdfFormat.TURTLE,
+                                                lenient=True)  # written by kg: valid
             self.blocks, self.triples = [], 0
 
     def __enter__(self) -> BlockLoader:

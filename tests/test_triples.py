@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from rdflib import Graph, Literal
+from rdflib.namespace import SKOS
 
 from kg.assemble import LineSink
 from kg.corpus import extract, process_source
@@ -88,3 +89,67 @@ def test_the_quick_escapes_equal_the_tables(results):
     for text in [*texts, *(t + specials for t in texts[:50]), specials]:
         assert escape_string(text) == text.translate(STRING_TABLE)
         assert escape_iri(text) == text.translate(IRI_TABLE)
+
+
+def _store_of(sinks: list[LineSink]):
+    import pyoxigraph
+
+    from kg.assemble import CONTENT_GRAPH
+
+    store = pyoxigraph.Store()
+    data = b"".join(sink.nquads(f"{CONTENT_GRAPH}{n}") for n, sink in enumerate(sinks))
+    store.bulk_load(input=data, format=pyoxigraph.RdfFormat.N_QUADS)
+    return store
+
+
+def test_worker_lines_are_the_lines_read_back_from_a_store(results):
+    """The sorted Turtle lines a worker writes from its N-Triples are the lines the output
+    step would make of the same triples read back from the cache store."""
+    from kg.stream import MergedLines, TurtleNamer
+
+    for result in results:
+        sink = LineSink()
+        add_result(sink, result, Gazetteer.load())  # type: ignore[arg-type]
+        store = _store_of([sink])
+        expected = sorted(set(MergedLines({}, TurtleNamer()).lines(
+            store.quads_for_pattern(None, None, None, None))))
+        assert sink.turtle_lines().decode("utf-8").split("\n") == expected, \
+            result.document.name
+
+
+def test_the_label_merge_on_worker_lines_is_the_merge_on_the_store(results):
+    """:func:`kg.stream.apply_choices` on the workers' lines gives the lines
+    :class:`kg.stream.MergedLines` makes of the store's triples, for label choices of real
+    entities: the kept name's altLabel dropped, the others moved to altLabel, their
+    rdfs:label dropped."""
+    import pyoxigraph
+
+    from kg.assemble import LabelChoice
+    from kg.stream import MergedLines, TurtleNamer, apply_choices
+
+    sinks = []
+    for result in results[:12]:
+        sink = LineSink()
+        add_result(sink, result, Gazetteer.load())  # type: ignore[arg-type]
+        sinks.append(sink)
+    store = _store_of(sinks)
+    pref = pyoxigraph.NamedNode(str(SKOS.prefLabel))
+    labelled = sorted({(q.subject.value, q.object.value)
+                       for q in store.quads_for_pattern(None, pref, None, None)})[::40]
+    assert len(labelled) >= 5
+    choices = {}
+    for subject, label in labelled:
+        keep = pyoxigraph.Literal(label + "（别称）", language="zh")
+        others = frozenset({pyoxigraph.Literal(label, language="zh")})
+        choices[subject] = LabelChoice(keep, others)
+        node = pyoxigraph.NamedNode(subject)
+        store.add(pyoxigraph.Quad(node, pyoxigraph.NamedNode(str(SKOS.altLabel)), keep,
+                                  pyoxigraph.NamedNode("urn:kg:content:extra")))
+        sinks[0].lines[f"<{subject}> <{SKOS.altLabel}> \"{keep.value}\"@zh"] = None
+    expected = set(MergedLines(choices, TurtleNamer()).lines(
+        store.quads_for_pattern(None, None, None, None)))
+    lines = (line for sink in sinks for line in sink.turtle_lines().decode("utf-8").split("\n"))
+    merged = set(apply_choices(lines, choices, TurtleNamer()))
+    assert merged == expected
+    moved = sum(1 for line in merged if "\t1skos:altLabel\t" in line and "别称" not in line)
+    assert moved >= len(choices)

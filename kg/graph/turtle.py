@@ -16,7 +16,8 @@ from collections.abc import Iterable, Iterator
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+#: a local name written after a prefix (anything else is written as a full IRI)
+LOCAL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 #: a canonical xsd:integer lexical form, written bare
 INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _IRI_ESCAPES = {ch: f"\\u{ord(ch):04X}" for ch in '<>"{}|^`\\'}
@@ -63,7 +64,7 @@ class IriNamer:
 
     def iri_text(self, text: str) -> str:
         for prefix, namespace in self.prefixes:
-            if text.startswith(namespace) and _LOCAL.match(text[len(namespace):]):
+            if text.startswith(namespace) and LOCAL_NAME.match(text[len(namespace):]):
                 return f"{prefix}:{text[len(namespace):]}"
         return "<" + escape_iri(text) + ">"
 
