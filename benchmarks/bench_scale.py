@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -93,7 +94,7 @@ def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.resolve().rglob("*") if p.is_file()) / 1e6
 
 
-def query_latency(store_dir: Path) -> list[tuple[str, float, int]]:
+def query_latency(store_dir: Path, runs: int = 3) -> Iterator[tuple[str, float, int]]:
     import pyoxigraph
 
     from kg.graph.vocab import PREFIXES
@@ -101,15 +102,13 @@ def query_latency(store_dir: Path) -> list[tuple[str, float, int]]:
 
     prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
     store = pyoxigraph.Store.read_only(str(store_dir.resolve()))
-    out = []
     for name, text in sorted(named_queries().items()):
         times, rows = [], 0
-        for _ in range(3):
+        for _ in range(runs):
             start = time.perf_counter()
             rows = sum(1 for _ in store.query(prologue + text))
             times.append(time.perf_counter() - start)
-        out.append((name, statistics.median(times), rows))
-    return out
+        yield name, statistics.median(times), rows
 
 
 def main() -> None:
@@ -117,13 +116,16 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000, help="articles (default 100,000)")
     parser.add_argument("--jobs", type=int, help="kg build --jobs (default: kg's default)")
     parser.add_argument("--keep", type=Path, help="keep the corpus and outputs in this folder")
+    parser.add_argument("--query-runs", type=int, default=3,
+                        help="runs of each named query; the median counts (default 3)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="kg-scale-"))
     try:
         corpus = work / "corpus"
         shutil.rmtree(corpus, ignore_errors=True)
         size, chars = make_corpus(corpus, args.n)
-        print(f"corpus: {args.n:,} articles, {size / 1e6:.1f} MB, {chars:,} characters")
+        print(f"corpus: {args.n:,} articles, {size / 1e6:.1f} MB, {chars:,} characters",
+              flush=True)
         shutil.rmtree(work / "out", ignore_errors=True)
         seconds, peak, peak_parent, summary = build(corpus, work / "out", args.jobs)
         triples = re.search(r"triples: (\d+)", summary)
@@ -139,8 +141,8 @@ def main() -> None:
         print(f"| store (OUT/store) | {folder_mb(work / 'out' / 'store'):,.1f} MB |")
         print(f"| cache (OUT/.kg-cache: per-document graphs + index) | "
               f"{folder_mb(work / 'out' / '.kg-cache'):,.1f} MB |")
-        for name, latency, rows in query_latency(work / "out" / "store"):
-            print(f"| query {name} | {latency * 1000:,.1f} ms ({rows:,} rows) |")
+        for name, latency, rows in query_latency(work / "out" / "store", args.query_runs):
+            print(f"| query {name} | {latency * 1000:,.1f} ms ({rows:,} rows) |", flush=True)
         print("kg build summary:\n  " + summary.strip().replace("\n", "\n  "))
     finally:
         if args.keep is None:
