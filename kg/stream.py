@@ -216,7 +216,8 @@ def sorted_unique(lines: Iterable[str], folder: str | os.PathLike[str],
 def _unique(ordered: list[str]) -> list[str]:
     """Sorted lines without their repeats. (Sorting before removing them lets the sort find
     the runs already in order: every document's lines come sorted.)"""
-    return [line for line, after in zip(ordered, ordered[1:] + [None]) if line != after]
+    return [line for line, after in zip(ordered, [*ordered[1:], None], strict=True)
+            if line != after]
 
 
 def _spill(buffer: list[str], folder: str | os.PathLike[str]) -> IO[str]:

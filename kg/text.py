@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import jieba
 import rjieba
@@ -67,8 +68,25 @@ def user_dictionary() -> Iterator[tuple[str, int, str]]:
 @cache
 def _user_entries() -> tuple[tuple[str, int, str], ...]:
     """The entries of :func:`user_dictionary`, made once: the tokenizer and the tag table
-    both read them."""
-    return tuple(_user_dictionary())
+    both read them (kept in the user's cache folder by :mod:`kg.derived`)."""
+    from kg.derived import cached
+
+    return cached("user-dictionary", _sources_key(), lambda: tuple(_user_dictionary()))
+
+
+@cache
+def _sources_key() -> str:
+    """The key of what is derived from kg's gazetteer and lexicon and jieba's dictionary."""
+    from kg.derived import digest
+    from kg.gazetteer import DATA_DIR, DIVISIONS, HISTORY, ZONES
+    from kg.resources import packaged
+
+    files = [DATA_DIR / name for name in (DIVISIONS, HISTORY, ZONES)]
+    return digest([*files, packaged("data/lexicon.toml"), Path(_jieba_dictionary())])
+
+
+def _jieba_dictionary() -> str:
+    return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
 
 
 def _user_dictionary() -> Iterator[tuple[str, int, str]]:
@@ -116,8 +134,15 @@ def tokenize(text: str) -> tuple[Token, ...]:
 
 @cache
 def _tags() -> dict[str, str]:
-    """word → part-of-speech tag from jieba's dictionary, with the user dictionary's tags."""
-    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    """word → part-of-speech tag from jieba's dictionary, with the user dictionary's tags
+    (kept in the user's cache folder by :mod:`kg.derived`)."""
+    from kg.derived import cached
+
+    return cached("tags", _sources_key(), _read_tags)
+
+
+def _read_tags() -> dict[str, str]:
+    path = _jieba_dictionary()
     tags: dict[str, str] = {}
     with bulk_loading(), open(path, encoding="utf-8") as stream:
         for line in stream:
