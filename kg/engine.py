@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 ENGINES = ("local", "dask")
 #: tasks in flight per worker
 WINDOW = 4
+#: at most this many tasks (a rebuild after a few changes) run in this process: starting
+#: the pool and its workers costs more than extracting them here (~0.5 s against ~30 ms each)
+IN_PROCESS = 8
 
 Task = tuple[Source, str]
 
@@ -51,15 +54,17 @@ def _pool(tasks: Iterable[Task], overrides: Overrides, jobs: int) -> Iterator[Ou
     from kg.corpus import warm_up
 
     tasks = iter(tasks)
-    first = next(tasks, None)
-    if first is None:
-        return  # everything came from the cache: no pool, no warm-up
+    first = list(itertools.islice(tasks, IN_PROCESS + 1))
+    if len(first) <= IN_PROCESS:  # a few (or none: everything came from the cache)
+        for source, key in first:
+            yield document_outcome(source, key, overrides)
+        return
     warm_up()  # before the fork: workers share the gazetteer, village index and tokenizer
     context = multiprocessing.get_context("fork")
     step = partial(_step, overrides=overrides)
     with context.Pool(jobs, initializer=_lower_priority) as pool:
         pending: deque = deque()
-        for task in itertools.chain([first], tasks):
+        for task in itertools.chain(first, tasks):
             pending.append(pool.apply_async(step, (task,)))
             while len(pending) >= jobs * WINDOW:
                 yield pending.popleft().get()

@@ -192,3 +192,19 @@ def test_a_small_change_patches_the_previous_set_into_what_a_fresh_build_writes(
     assert _triples(out / "store") == _triples(tmp_path / "fresh" / "store")
     ttl = (out / "graph.ttl").read_text(encoding="utf-8")
     assert f'"renamed-{names[2]}"' in ttl and f'"{names[2]}"' not in ttl
+
+
+def test_the_process_pool_and_this_process_build_the_same_bytes(tmp_path):
+    """More inputs than :data:`kg.engine.IN_PROCESS` go to worker processes; fewer are
+    extracted in this process. Both give the same outputs."""
+    from kg.engine import IN_PROCESS
+
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    articles = sorted((DEV / "texts").glob("*.txt")) + sorted((TRAIN / "texts").glob("*.txt"))
+    for path in articles[:IN_PROCESS + 4]:
+        shutil.copy(path, inputs / path.name)
+    pooled = build_outputs([inputs], tmp_path / "pool", jobs=2, validate="never")
+    here = build_outputs([inputs], tmp_path / "here", jobs=0, validate="never")
+    assert pooled.extracted == here.extracted == IN_PROCESS + 4
+    assert snapshot(tmp_path / "pool") == snapshot(tmp_path / "here")
