@@ -402,13 +402,15 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         sorted_unique,
         write_turtle,
     )
-    from kg.view.stored import read_store, write_html_from_store
+    from kg.view.lines import BlockReader
+    from kg.view.stored import write_html_from_store
 
     with open(folder / "entities.jsonl", "w", encoding="utf-8", newline="\n") as stream:
         for name, entry in cache.files():
             report.documents += 1
             report.characters += entry.characters
             stream.write(entity_line(name, entry.record) + "\n")
+    viewed = BlockReader()  # what the view shows, read from the blocks as they are written
     if patch is None:
         # the documents' lines, written by the workers, merged; the file names and the
         # schema facts added here
@@ -421,15 +423,16 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         store = writable_store(folder / "store")
         with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
             report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,
-                                          batch=100_000)
+                                          batch=100_000, on_block=viewed.block)
     else:
-        report.triples, store = write_patched(cache, patch, folder)
+        report.triples, store = write_patched(cache, patch, folder, on_block=viewed.block)
         report.patched = True
     checkpoint("half-written")
     store.flush()
     (folder / "store" / MARKER).write_text(
         "pyoxigraph store written by kg build\n", encoding="utf-8")
-    data = read_store(store)
+    data = viewed.data(store)
+    del viewed
     for kind, (named, listed_only, ancestors) in data.type_counts().items():
         report.entities[kind] += named
         report.listed_only[kind] += listed_only

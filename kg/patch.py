@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import pyoxigraph
 
     from kg.cache import BuildCache
+    from kg.stream import BlockHook
 
 #: above this share of changed contents a full write is cheaper than a patch
 PATCH_SHARE = 0.25
@@ -90,9 +91,11 @@ def _names_by_document(files: dict[str, list[str]]) -> dict[str, list[str]]:
     return {digest: sorted(found) for digest, found in names.items()}
 
 
-def write_patched(cache: BuildCache, patch: Plan, folder: Path) -> tuple[int, pyoxigraph.Store]:
+def write_patched(cache: BuildCache, patch: Plan, folder: Path,
+                  on_block: BlockHook | None = None) -> tuple[int, pyoxigraph.Store]:
     """Write ``graph.ttl`` and ``store`` into ``folder`` from the previous set and the
-    changed subjects' blocks; returns the number of triples and the open store."""
+    changed subjects' blocks; returns the number of triples and the open store.
+    ``on_block`` sees every block written (see :func:`kg.stream.turtle_blocks`)."""
     import pyoxigraph
 
     from kg.assemble import label_choices
@@ -127,7 +130,7 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path) -> tuple[int, py
     header = namer.header()
     with open(patch.previous / "graph.ttl", encoding="utf-8", newline="\n") as old, \
             open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as new:
-        _merge(_blocks(old, header), blocks, written, new, header)
+        _merge(_blocks(old, header), blocks, written, new, header, on_block)
 
     previous = pyoxigraph.Store.read_only(str(patch.previous / "store"))
     previous.backup(str(folder / "store"))
@@ -164,9 +167,11 @@ def _blocks(stream: IO[str], header: str, chunk: int = 1 << 20) -> Iterator[str]
 
 
 def _merge(old: Iterable[str], new: list[tuple[str, str]], replaced: set[str],
-           stream: IO[str], header: str) -> None:
+           stream: IO[str], header: str, on_block: BlockHook | None = None) -> None:
     """Write the old blocks, without those of ``replaced`` subjects, and the new blocks,
     in subject order."""
+    from kg.view.lines import parse_block
+
     stream.write(header)
     separator = ""
     index = 0
@@ -175,6 +180,8 @@ def _merge(old: Iterable[str], new: list[tuple[str, str]], replaced: set[str],
         nonlocal separator
         stream.write(separator + block)
         separator = "\n"
+        if on_block is not None:
+            on_block(*parse_block(block))
 
     for block in old:
         subject = block[:block.index("\n")]

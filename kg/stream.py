@@ -20,7 +20,7 @@ import contextlib
 import heapq
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any
 
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     import pyoxigraph
 
     from kg.assemble import LabelChoice
+
+#: what sees each subject's block: the subject and its (predicate, object) pairs, written
+BlockHook = Callable[[str, list[tuple[str, str]]], None]
 
 _XSD_INTEGER = str(XSD.integer)
 _XSD_STRING = str(XSD.string)
@@ -228,12 +231,16 @@ def _spill(buffer: list[str], folder: str | os.PathLike[str]) -> IO[str]:
     return run
 
 
-def turtle_blocks(lines: Iterable[str]) -> Iterator[tuple[str, str, int]]:
+def turtle_blocks(lines: Iterable[str], on_block: BlockHook | None = None,
+                  ) -> Iterator[tuple[str, str, int]]:
     """(subject, its Turtle block, number of triples in it) from sorted unique lines. A
-    block is ``subject\\n    predicate object , object ;\\n    predicate object .\\n``."""
+    block is ``subject\\n    predicate object , object ;\\n    predicate object .\\n``.
+    ``on_block`` also gets each subject with its (predicate, object) pairs, written (``a``
+    for rdf:type), before the block is yielded."""
     subject = predicate = None
     objects: list[str] = []
     predicates: list[str] = []
+    pairs: list[tuple[str, str]] = []
     count = 0
     for line in lines:
         s, p, o = line.split("\t", 2)
@@ -241,10 +248,17 @@ def turtle_blocks(lines: Iterable[str]) -> Iterator[tuple[str, str, int]]:
         if s != subject:
             if subject is not None:
                 predicates.append(f"    {predicate} {' , '.join(objects)}")
+                if on_block is not None:
+                    on_block(subject, pairs)
+                    pairs = []
                 yield subject, f"{subject}\n" + " ;\n".join(predicates) + " .\n", count
             subject, predicate, objects, predicates, count = s, p, [o], [], 1
+            if on_block is not None:
+                pairs.append((p, o))
             continue
         count += 1
+        if on_block is not None:
+            pairs.append((p, o))
         if p != predicate:
             predicates.append(f"    {predicate} {' , '.join(objects)}")
             predicate, objects = p, [o]
@@ -252,6 +266,8 @@ def turtle_blocks(lines: Iterable[str]) -> Iterator[tuple[str, str, int]]:
             objects.append(o)
     if subject is not None:
         predicates.append(f"    {predicate} {' , '.join(objects)}")
+        if on_block is not None:
+            on_block(subject, pairs)
         yield subject, f"{subject}\n" + " ;\n".join(predicates) + " .\n", count
 
 
@@ -305,16 +321,18 @@ class BlockLoader:
 
 
 def write_turtle(lines: Iterable[str], namer: TurtleNamer, stream: IO[str],
-                 store: pyoxigraph.Store | None = None, batch: int = 100_000) -> int:
+                 store: pyoxigraph.Store | None = None, batch: int = 100_000,
+                 on_block: BlockHook | None = None) -> int:
     """Write sorted unique lines as Turtle; returns the number of triples. ``store`` also
-    gets the triples, bulk-loaded about ``batch`` at a time beside the writing."""
+    gets the triples, bulk-loaded about ``batch`` at a time beside the writing;
+    ``on_block`` sees every block (see :func:`turtle_blocks`)."""
     header = namer.header()
     stream.write(header)
     count = 0
     with contextlib.ExitStack() as stack:
         loader = stack.enter_context(BlockLoader(store, header, batch)) if store is not None \
             else None
-        for index, (_, block, triples) in enumerate(turtle_blocks(lines)):
+        for index, (_, block, triples) in enumerate(turtle_blocks(lines, on_block)):
             stream.write("\n" + block if index else block)
             count += triples
             if loader is not None:

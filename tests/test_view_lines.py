@@ -1,0 +1,95 @@
+"""The view's data read from the Turtle blocks as they are written (kg.view.lines) is what
+the store reader reads from the finished store, and a block parses back into the lines it
+was written from, whatever its strings hold."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pyoxigraph
+import pytest
+
+from kg.corpus import build_outputs
+from kg.stream import turtle_blocks
+from kg.view.lines import BlockReader, iri, parse_block, text
+from kg.view.stored import read_store
+from tests.conftest import DEV, SEEDS, TRAIN
+
+
+def same_data(left, right) -> None:
+    assert left.entities == right.entities
+    assert left.relations == right.relations
+    assert list(left.sentences) == list(right.sentences)
+    assert left.documents == right.documents
+    assert left.relation_labels == right.relation_labels
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lines")
+    inputs = root / "in"
+    inputs.mkdir()
+    for folder in (SEEDS, DEV / "texts", TRAIN / "texts"):
+        for path in sorted(folder.glob("*.txt")):
+            shutil.copy(path, inputs / path.name)
+    shutil.copy(inputs / "dev-002.txt", inputs / "dev-002 repost.txt")  # two names, one content
+    out = root / "out"
+    build_outputs([inputs], out, validate="never")
+    return inputs, out
+
+
+def test_the_blocks_give_the_store_readers_data(built):
+    _, out = built
+    reader = BlockReader()
+    with open(out / "graph.ttl", encoding="utf-8") as stream:
+        blocks = stream.read().split("\n\n")[1:]  # after the prefixes
+    for block in blocks:
+        reader.block(*parse_block(block))
+    store = pyoxigraph.Store.read_only(os.path.realpath(out / "store"))
+    expected = read_store(store)
+    assert len(expected.entities) > 300 and len(expected.relations) > 100
+    assert sum(e.mentions for e in expected.entities.values()) > 1000
+    assert any(", " in name or name.endswith("repost.txt") for name in expected.documents)
+    same_data(reader.data(store), expected)
+
+
+def test_a_patched_build_reads_the_same_data_as_a_fresh_one(built, tmp_path):
+    inputs, out = built
+    changed = tmp_path / "in"
+    shutil.copytree(inputs, changed)
+    shutil.copytree(out, tmp_path / "out", symlinks=True)
+    with open(changed / "dev-005.txt", "a", encoding="utf-8") as stream:
+        stream.write("\n杭州市民政局在钱塘区新建一家养老服务中心。\n")
+    (changed / "dev-008.txt").unlink()
+    patched = build_outputs([changed], tmp_path / "out", validate="never")
+    fresh = build_outputs([changed], tmp_path / "fresh", validate="never")
+    assert patched.patched and not fresh.patched
+    for name in ("graph.ttl", "graph.html"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
+
+
+TRICKY = ['一个 , 逗号', 'a "quoted" , "list"', 'back\\slash', 'tab\there', 'new\nline',
+          'ends with ;', 'ends with .', '<not an iri>', '" , "']
+
+
+def test_a_block_parses_back_into_its_lines():
+    from kg.graph.turtle import escape_string
+
+    subject = "<https://w3id.org/minsheng-kg/id/doc/abc/m1-2>"
+    lines = sorted({f"{subject}\t0a\tkg:Mention",
+                    f"{subject}\t1kg:refersTo\t<https://w3id.org/minsheng-kg/id/district/330114>",
+                    f"{subject}\t1kg:start\t12",
+                    f"{subject}\t1dcterms:issued\t\"2024-05-01\"^^xsd:date",
+                    *(f'{subject}\t1kg:text\t"{escape_string(value)}"@zh' for value in TRICKY),
+                    *(f'{subject}\t1kg:rule\t"{escape_string(value)}"' for value in TRICKY)})
+    (_, block, count), = turtle_blocks(lines)
+    parsed_subject, pairs = parse_block(block)
+    assert parsed_subject == subject and len(pairs) == count == len(lines)
+    expected = [(p[1:], o) for _, p, o in (line.split("\t", 2) for line in lines)]
+    assert sorted(pairs) == sorted(expected)
+    texts = {text(o) for p, o in pairs if p == "kg:text"}
+    assert texts == set(TRICKY)
+    assert iri("kg:Mention") == "https://w3id.org/minsheng-kg/ontology#Mention"
+    assert iri("<https://example.org/a\\u0020b>") == "https://example.org/a b"
+    assert iri('"literal"@zh') is None and text("kg:Mention") == ""
