@@ -391,7 +391,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     """Write the four outputs into ``folder``: in full from the cache store, or by patching
     the previous set when ``patch`` says what changed."""
     from kg.assemble import label_choices
-    from kg.patch import write_patched
+    from kg.patch import VIEW_STATE, previous_view, write_patched
     from kg.sparql.store import MARKER, writable_store
     from kg.stream import (
         MergedLines,
@@ -410,7 +410,8 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
             report.documents += 1
             report.characters += entry.characters
             stream.write(entity_line(name, entry.record) + "\n")
-    viewed = BlockReader()  # what the view shows, read from the blocks as they are written
+    # what the view shows, read from the blocks as they are written
+    viewed = BlockReader() if patch is None else previous_view(patch)
     if patch is None:
         # the documents' lines, written by the workers, merged; the file names and the
         # schema facts added here
@@ -425,13 +426,14 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
             report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,
                                           batch=100_000, on_block=viewed.block)
     else:
-        report.triples, store = write_patched(cache, patch, folder, on_block=viewed.block)
+        report.triples, store = write_patched(cache, patch, folder, viewed)
         report.patched = True
     checkpoint("half-written")
     store.flush()
     (folder / "store" / MARKER).write_text(
         "pyoxigraph store written by kg build\n", encoding="utf-8")
     data = viewed.data(store)
+    viewed.save(folder / VIEW_STATE)
     del viewed
     for kind, (named, listed_only, ancestors) in data.type_counts().items():
         report.entities[kind] += named

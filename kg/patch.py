@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     import pyoxigraph
 
     from kg.cache import BuildCache
-    from kg.stream import BlockHook
+    from kg.view.lines import BlockReader
 
 #: above this share of changed contents a full write is cheaper than a patch
 PATCH_SHARE = 0.25
@@ -91,11 +91,14 @@ def _names_by_document(files: dict[str, list[str]]) -> dict[str, list[str]]:
     return {digest: sorted(found) for digest, found in names.items()}
 
 
-def write_patched(cache: BuildCache, patch: Plan, folder: Path,
-                  on_block: BlockHook | None = None) -> tuple[int, pyoxigraph.Store]:
+def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockReader,
+                  ) -> tuple[int, pyoxigraph.Store]:
     """Write ``graph.ttl`` and ``store`` into ``folder`` from the previous set and the
     changed subjects' blocks; returns the number of triples and the open store.
-    ``on_block`` sees every block written (see :func:`kg.stream.turtle_blocks`)."""
+
+    ``viewed`` reads the blocks for the view: every block written, or, when it holds the
+    previous set's reading (:func:`previous_view`), only the new blocks, after forgetting
+    the replaced subjects."""
     import pyoxigraph
 
     from kg.assemble import label_choices
@@ -130,7 +133,14 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path,
     header = namer.header()
     with open(patch.previous / "graph.ttl", encoding="utf-8", newline="\n") as old, \
             open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as new:
-        _merge(_blocks(old, header), blocks, written, new, header, on_block)
+        if viewed.entities:  # the previous set's: update it
+            for subject in written:
+                viewed.forget(subject)
+            for _, block in blocks:
+                viewed.written_block(block)
+            _merge(_blocks(old, header), blocks, written, new, header)
+        else:
+            _merge(_blocks(old, header), blocks, written, new, header, viewed.written_block)
 
     previous = pyoxigraph.Store.read_only(str(patch.previous / "store"))
     previous.backup(str(folder / "store"))
@@ -147,6 +157,17 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path,
         store.load(input=(header + "".join(block for _, block in blocks)).encode("utf-8"),
                    format=pyoxigraph.RdfFormat.TURTLE)
     return patch.triples - removed + added, store
+
+
+#: the view's reading of a set's blocks (:class:`kg.view.lines.BlockReader`), kept in the set
+VIEW_STATE = ".view-state.pickle"
+
+
+def previous_view(patch: Plan) -> BlockReader:
+    """The previous set's reading for the view, or an empty reader if it has none."""
+    from kg.view.lines import BlockReader
+
+    return BlockReader.load(patch.previous / VIEW_STATE) or BlockReader()
 
 
 def _blocks(stream: IO[str], header: str, chunk: int = 1 << 20) -> Iterator[str]:
@@ -167,11 +188,10 @@ def _blocks(stream: IO[str], header: str, chunk: int = 1 << 20) -> Iterator[str]
 
 
 def _merge(old: Iterable[str], new: list[tuple[str, str]], replaced: set[str],
-           stream: IO[str], header: str, on_block: BlockHook | None = None) -> None:
+           stream: IO[str], header: str, on_block: Callable[[str], None] | None = None,
+           ) -> None:
     """Write the old blocks, without those of ``replaced`` subjects, and the new blocks,
     in subject order."""
-    from kg.view.lines import parse_block
-
     stream.write(header)
     separator = ""
     index = 0
@@ -181,7 +201,7 @@ def _merge(old: Iterable[str], new: list[tuple[str, str]], replaced: set[str],
         stream.write(separator + block)
         separator = "\n"
         if on_block is not None:
-            on_block(*parse_block(block))
+            on_block(block)
 
     for block in old:
         subject = block[:block.index("\n")]

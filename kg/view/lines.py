@@ -12,8 +12,11 @@ sentences' texts stay in the store, read only for the sentences the page shows.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kg.graph.vocab import ENTITY_RELATIONS, PREFIXES
@@ -35,15 +38,25 @@ _NAMESPACES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 _KINDS = {f"kg:{kind}": kind for kind in TYPES}
 _RELATIONS = {f"kg:{name}": name for name in ENTITY_RELATIONS}
 _RELATION_SUBJECTS = {f"kg:{name}": name for name in ENTITY_RELATIONS}
+#: the predicates the view reads (a sentence's text is read from the store when shown)
+WANTED = frozenset({
+    "a", "skos:prefLabel", "skos:altLabel", "kg:level", "kg:divisionCode", "kg:mentionedIn",
+    "kg:listedIn", "kg:fileName", "kg:inDocument", "kg:refersTo", "kg:inSentence", "kg:text",
+    "kg:evidence", "kg:rule", "rdf:predicate", "rdf:subject", "rdf:object", "rdfs:label",
+    *_RELATIONS})
+_WANTED_IN_SENTENCES = WANTED - {"kg:text"}
 
 
-def parse_block(block: str) -> tuple[str, list[tuple[str, str]]]:
+def parse_block(block: str, wanted: frozenset[str] | None = None,
+                ) -> tuple[str, list[tuple[str, str]]]:
     """(subject, [(predicate, object)]) of a Turtle block of :func:`kg.stream.turtle_blocks`
-    (``a`` for rdf:type), in written forms."""
+    (``a`` for rdf:type), in written forms; only the ``wanted`` predicates' if given."""
     rows = block.rstrip("\n").split("\n")
     pairs: list[tuple[str, str]] = []
     for row in rows[1:]:
         predicate, _, objects = row[4:-2].partition(" ")  # "    p o , o ;" (or " .")
+        if wanted is not None and predicate not in wanted:
+            continue
         if '"' in objects:
             pairs.extend((predicate, term) for term in _TERM.findall(objects))
         else:
@@ -87,23 +100,65 @@ def _unescape_char(match: re.Match[str]) -> str:
 
 
 class BlockReader:
-    """What the view needs, from every block of the graph (:meth:`block`), in any order."""
+    """What the view needs, from every block of the graph (:meth:`block`), in any order.
+
+    Everything is kept by the subject of the block it came from, so that a patched build
+    (:mod:`kg.patch`) can start from the previous build's reader (:meth:`save`,
+    :meth:`load`), :meth:`forget` the subjects it replaces and read only their new blocks."""
 
     def __init__(self) -> None:
         self.entities: dict[str, Entity] = {}
         self.documents: dict[str, list[str]] = {}  # document → its file names
         self.sentences: dict[str, str] = {}  # sentence → its document ("" if none)
-        # mentions: (entity, sentence, text) for every refersTo × inSentence × text
-        self.mentions: list[tuple[str, str, str]] = []
-        self.direct: set[tuple[str, str, str]] = set()  # (source, relation, target)
-        self.statements: list[tuple[tuple[str, str, str], str, list[str]]] = []
-        self.labels: dict[str, str] = {}  # relation → its zh label in the graph
+        # by subject: (entity, sentence, text) for every refersTo × inSentence × text
+        self.mentions: dict[str, list[tuple[str, str, str]]] = {}
+        self.direct: dict[str, list[tuple[str, str, str]]] = {}  # (source, relation, target)
+        self.statements: dict[str, list[tuple[tuple[str, str, str], str, list[str]]]] = {}
+        self.labels: dict[str, tuple[str, str]] = {}  # relation's subject → (name, zh label)
         self._interned: dict[str, str] = {}
+
+    def written_block(self, block: str) -> None:
+        """:meth:`block` of a block's text (of a Turtle file kg.stream wrote)."""
+        start = block.find("\n    a ")
+        sentence = start >= 0 and block.startswith("kg:Sentence", start + 7)
+        self.block(*parse_block(block, _WANTED_IN_SENTENCES if sentence else WANTED))
+
+    def forget(self, subject: str) -> None:
+        """Drop what the block of ``subject`` (written form) gave."""
+        node = iri(subject) or ""
+        for table in (self.entities, self.documents, self.sentences, self.mentions,
+                      self.direct, self.statements, self.labels):
+            table.pop(node, None)
+
+    def save(self, path: Path) -> None:
+        import pickle
+
+        with open(path, "wb") as stream:
+            pickle.dump(self.__dict__, stream, protocol=5)
+
+    @classmethod
+    def load(cls, path: Path) -> BlockReader | None:
+        """The reader :meth:`save` wrote, or None if it cannot be read."""
+        import pickle
+
+        from kg.gazetteer import bulk_loading
+
+        reader = cls()
+        try:
+            with open(path, "rb") as stream, bulk_loading():
+                state = pickle.load(stream)  # noqa: S301 (written by kg, in its output folder)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+            return None
+        if not isinstance(state, dict) or set(state) != set(reader.__dict__):
+            return None
+        reader.__dict__.update(state)
+        return reader
 
     def block(self, subject: str, pairs: list[tuple[str, str]]) -> None:
         by: dict[str, list[str]] = defaultdict(list)
         for predicate, obj in pairs:
-            by[predicate].append(obj)
+            if predicate in WANTED:
+                by[predicate].append(obj)
         node = iri(subject) or ""
         types = by.get("a", ())
         kind = next((_KINDS[t] for t in sorted(types, key=_kind_order) if t in _KINDS), None)
@@ -115,23 +170,21 @@ class BlockReader:
             docs = sorted(iri(o) or "" for o in by.get("kg:inDocument", ()))
             self.sentences[self._intern(node)] = docs[0] if docs else ""
         if "rdf:Statement" in types:
-            self._statement(by)
-        for predicate, name in _RELATIONS.items():
-            for obj in by.get(predicate, ()):
-                target = iri(obj)
-                if target is not None:
-                    self.direct.add((node, name, target))
+            self._statement(node, by)
+        direct = [(node, name, target) for predicate, name in _RELATIONS.items()
+                  for target in map(iri, by.get(predicate, ())) if target is not None]
+        if direct:
+            self.direct[node] = direct
         if "kg:refersTo" in by:
             where = [self._intern(iri(o) or "") for o in by.get("kg:inSentence", ())] or [""]
             said = [text(o) for o in by.get("kg:text", ())] or [""]
-            for target in by["kg:refersTo"]:
-                found = iri(target) or text(target)
-                self.mentions.extend((found, w, s) for w in where for s in said)
+            self.mentions[node] = [(iri(target) or text(target), w, t)
+                                   for target in by["kg:refersTo"] for w in where for t in said]
         if subject in _RELATION_SUBJECTS:
             zh = sorted(text(o) for o in by.get("rdfs:label", ())
                         if o[0] == '"' and _language(o).startswith("zh") and text(o))
             if zh:
-                self.labels[_RELATION_SUBJECTS[subject]] = zh[0]
+                self.labels[node] = (_RELATION_SUBJECTS[subject], zh[0])
 
     def _intern(self, value: str) -> str:
         return self._interned.setdefault(value, value)
@@ -152,24 +205,25 @@ class BlockReader:
         entity.aliases = sorted(set(entity.aliases) - {entity.label})
         self.entities[node] = entity
 
-    def _statement(self, by: dict[str, list[str]]) -> None:
+    def _statement(self, node: str, by: dict[str, list[str]]) -> None:
         cited = [iri(o) or "" for o in by.get("kg:evidence", ())]
         rules = [text(o) for o in by.get("kg:rule", ())] or [""]
+        rows = self.statements[node] = []
         for predicate in by.get("rdf:predicate", ()) or [""]:
             name = (iri(predicate) or "").rsplit("#", 1)[-1] if predicate else ""
             for source in by.get("rdf:subject", ()) or [""]:
                 for target in by.get("rdf:object", ()) or [""]:
                     key = (iri(source) or "" if source else "", name,
                            iri(target) or "" if target else "")
-                    for rule in rules:
-                        self.statements.append((key, rule, cited))
+                    rows.extend((key, rule, cited) for rule in rules)
 
     def data(self, store: pyoxigraph.Store) -> ViewData:
         """The view's data; ``store`` holds the same graph (the page reads the texts of the
         sentences it shows from it)."""
         from kg.view.stored import _Reader, _Sentences
 
-        entities = self.entities
+        # copies: the reader stays as it is (it may be saved, or patched again)
+        entities = {node: replace(entity, evidence=[]) for node, entity in self.entities.items()}
         documents: list[str] = []
         doc_index: dict[str, int] = {}
         for doc in sorted(self.documents):
@@ -179,7 +233,7 @@ class BlockReader:
         sentence_index = {node: i for i, node in enumerate(sentence_iris)}
         sentences = _Sentences(_Reader(store), sentence_iris,
                                [doc_index.get(self.sentences[s], -1) for s in sentence_iris])
-        for target, where, said in self.mentions:
+        for target, where, said in itertools.chain.from_iterable(self.mentions.values()):
             entity = entities.get(target)
             if entity is None:
                 continue
@@ -190,11 +244,11 @@ class BlockReader:
         for entity in entities.values():
             entity.evidence.sort(key=lambda e: (e.sentence, e.text))
         found: dict[tuple[str, str, str], Relation] = {}
-        for source, name, target in sorted(self.direct):
+        for source, name, target in sorted(itertools.chain.from_iterable(self.direct.values())):
             if source in entities and target in entities and source != target:
                 found.setdefault((source, name, target), Relation(source, target, name))
         evidence: dict[tuple[str, str, str], list[Evidence]] = defaultdict(list)
-        for key, rule, cited in self.statements:
+        for key, rule, cited in itertools.chain.from_iterable(self.statements.values()):
             source, name, target = key
             if name not in ENTITY_RELATIONS or source not in entities or target not in entities:
                 continue
@@ -206,8 +260,9 @@ class BlockReader:
             found[key].evidence = sorted(items, key=lambda e: (e.sentence, e.text))
         relations = sorted(found.values(), key=lambda rel: (rel.source, rel.relation, rel.target))
         labels = dict(RELATION_LABELS)
+        found_labels = dict(self.labels.values())
         for name in ENTITY_RELATIONS:
-            labels[name] = self.labels.get(name) or labels.get(name, name)
+            labels[name] = found_labels.get(name) or labels.get(name, name)
         return ViewData(entities, relations, sentences, documents, labels)  # type: ignore[arg-type]
 
 
