@@ -432,8 +432,8 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     store.flush()
     (folder / "store" / MARKER).write_text(
         "pyoxigraph store written by kg build\n", encoding="utf-8")
-    data = viewed.data(store)
-    viewed.save(folder / VIEW_STATE)
+    viewed.save(folder / VIEW_STATE)  # for the next patched build
+    data = viewed.data(store, consume=True)
     del viewed
     for kind, (named, listed_only, ancestors) in data.type_counts().items():
         report.entities[kind] += named

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -110,7 +111,8 @@ class BlockReader:
         self.entities: dict[str, Entity] = {}
         self.documents: dict[str, list[str]] = {}  # document → its file names
         self.sentences: dict[str, str] = {}  # sentence → its document ("" if none)
-        # by subject: (entity, sentence, text) for every refersTo × inSentence × text
+        # (entity, sentence, text) for every refersTo × inSentence × text, by document (a
+        # document's mentions are replaced together) or by subject (any other subject)
         self.mentions: dict[str, list[tuple[str, str, str]]] = {}
         self.direct: dict[str, list[tuple[str, str, str]]] = {}  # (source, relation, target)
         self.statements: dict[str, list[tuple[tuple[str, str, str], str, list[str]]]] = {}
@@ -126,9 +128,10 @@ class BlockReader:
     def forget(self, subject: str) -> None:
         """Drop what the block of ``subject`` (written form) gave."""
         node = iri(subject) or ""
-        for table in (self.entities, self.documents, self.sentences, self.mentions,
-                      self.direct, self.statements, self.labels):
+        for table in (self.entities, self.documents, self.sentences, self.direct,
+                      self.statements, self.labels):
             table.pop(node, None)
+        self.mentions.pop(_mentions_key(node), None)
 
     def save(self, path: Path) -> None:
         import pickle
@@ -176,15 +179,24 @@ class BlockReader:
         if direct:
             self.direct[node] = direct
         if "kg:refersTo" in by:
-            where = [self._intern(iri(o) or "") for o in by.get("kg:inSentence", ())] or [""]
-            said = [text(o) for o in by.get("kg:text", ())] or [""]
-            self.mentions[node] = [(iri(target) or text(target), w, t)
-                                   for target in by["kg:refersTo"] for w in where for t in said]
+            intern = self._intern
+            where = [intern(iri(o) or "") for o in by.get("kg:inSentence", ())] or [""]
+            said = [intern(text(o)) for o in by.get("kg:text", ())] or [""]
+            self.mentions.setdefault(intern(_mentions_key(node)), []).extend(
+                (intern(iri(target) or text(target)), w, t)
+                for target in by["kg:refersTo"] for w in where for t in said)
         if subject in _RELATION_SUBJECTS:
             zh = sorted(text(o) for o in by.get("rdfs:label", ())
                         if o[0] == '"' and _language(o).startswith("zh") and text(o))
             if zh:
                 self.labels[node] = (_RELATION_SUBJECTS[subject], zh[0])
+
+    def _mention_rows(self, consume: bool) -> Iterator[tuple[str, str, str]]:
+        if not consume:
+            yield from itertools.chain.from_iterable(self.mentions.values())
+            return
+        while self.mentions:
+            yield from self.mentions.popitem()[1]
 
     def _intern(self, value: str) -> str:
         return self._interned.setdefault(value, value)
@@ -217,9 +229,10 @@ class BlockReader:
                            iri(target) or "" if target else "")
                     rows.extend((key, rule, cited) for rule in rules)
 
-    def data(self, store: pyoxigraph.Store) -> ViewData:
+    def data(self, store: pyoxigraph.Store, consume: bool = False) -> ViewData:
         """The view's data; ``store`` holds the same graph (the page reads the texts of the
-        sentences it shows from it)."""
+        sentences it shows from it). ``consume``: empty the mention rows while making the
+        evidence from them (the two are never both held whole)."""
         from kg.view.stored import _Reader, _Sentences
 
         # copies: the reader stays as it is (it may be saved, or patched again)
@@ -233,7 +246,7 @@ class BlockReader:
         sentence_index = {node: i for i, node in enumerate(sentence_iris)}
         sentences = _Sentences(_Reader(store), sentence_iris,
                                [doc_index.get(self.sentences[s], -1) for s in sentence_iris])
-        for target, where, said in itertools.chain.from_iterable(self.mentions.values()):
+        for target, where, said in self._mention_rows(consume):
             entity = entities.get(target)
             if entity is None:
                 continue
@@ -264,6 +277,16 @@ class BlockReader:
         for name in ENTITY_RELATIONS:
             labels[name] = found_labels.get(name) or labels.get(name, name)
         return ViewData(entities, relations, sentences, documents, labels)  # type: ignore[arg-type]
+
+
+#: a mention's IRI (kg.keys.mention): …/doc/<digest>/m<start>-<end>
+_MENTION = re.compile(r"/doc/[^/]+/m[^/]*$")
+
+
+def _mentions_key(node: str) -> str:
+    """Where a subject's mention rows are kept: its document for a mention (every mention
+    of a document is replaced with it, :mod:`kg.patch`), else the subject itself."""
+    return node.rsplit("/", 1)[0] + "/m" if _MENTION.search(node) else node
 
 
 def _kind_order(written: str) -> int:
