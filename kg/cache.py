@@ -19,7 +19,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import closing, suppress
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
@@ -234,6 +234,18 @@ class BuildCache:
             " JOIN contents c ON c.key = f.key ORDER BY f.position")
         for name, key, digest, record, characters in rows:
             yield name, Entry(key, digest, record, characters)
+
+
+@contextmanager
+def index_errors(out: Path) -> Iterator[None]:
+    """SQLite's errors writing the cache index (a full disk, a file too large, a folder that
+    turned read-only) as an :class:`~kg.errors.OutputError` naming the index."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        from kg.errors import OutputError
+
+        raise OutputError(f"{out / FOLDER / 'index.sqlite'}: cannot be written ({exc})") from exc
 
 
 def _stored_version(db_path: Path) -> str | None:

@@ -241,7 +241,7 @@ def build_outputs(
     from kg import engine as engines
     from kg import outputs
     from kg.assemble import content_key
-    from kg.cache import BuildCache, code_version, overrides_version
+    from kg.cache import BuildCache, code_version, index_errors, overrides_version
     from kg.patch import plan
 
     started = time.perf_counter()
@@ -275,75 +275,76 @@ def build_outputs(
             on_progress(files)
 
     version = hashlib.sha256(f"{code_version()} {overrides_version(overrides)}".encode())
-    cache = BuildCache.open(out, version.hexdigest())
-    try:
-        pending: dict[str, list[str]] = {}  # content key → the files waiting for it
-        unloaded: set[str] = set()  # contents extracted, waiting in the batch to be loaded
+    with index_errors(out):  # the cache index's disk errors, as one line
+        cache = BuildCache.open(out, version.hexdigest())
+        try:
+            pending: dict[str, list[str]] = {}  # content key → the files waiting for it
+            unloaded: set[str] = set()  # contents extracted, waiting in the batch to be loaded
 
-        def tasks() -> Iterator[tuple[Source, str]]:
-            for position, item in enumerate(iter_sources(paths, reading)):
-                if isinstance(item, InputError):
-                    failed(item)
-                    continue
-                if item.path and os.path.realpath(item.path) in exclude:
-                    continue
-                key = content_key(item, hashlib.sha256(item.data).hexdigest())
-                cache.add_file(position, item.name, key)
-                if key in pending:
-                    pending[key].append(item.path or item.name)
-                elif key in unloaded or cache.has(key):
-                    report.reused += 1
-                    worked(1)
-                else:
-                    pending[key] = [item.path or item.name]
-                    yield item, key
+            def tasks() -> Iterator[tuple[Source, str]]:
+                for position, item in enumerate(iter_sources(paths, reading)):
+                    if isinstance(item, InputError):
+                        failed(item)
+                        continue
+                    if item.path and os.path.realpath(item.path) in exclude:
+                        continue
+                    key = content_key(item, hashlib.sha256(item.data).hexdigest())
+                    cache.add_file(position, item.name, key)
+                    if key in pending:
+                        pending[key].append(item.path or item.name)
+                    elif key in unloaded or cache.has(key):
+                        report.reused += 1
+                        worked(1)
+                    else:
+                        pending[key] = [item.path or item.name]
+                        yield item, key
 
-        batch: list[Entry] = []
-        quads: list[bytes] = []
-        size = 0
-        for outcome in engines.run(tasks(), overrides, engine=engine, jobs=jobs,
-                                   scheduler=scheduler):
-            files = pending.pop(outcome.key)
-            if outcome.error:
-                failed(InputError(outcome.error + (
-                    f" (and {len(files) - 1} other file(s) with the same bytes)"
-                    if len(files) > 1 else "")))
-                continue
-            report.extracted += 1
-            batch.append(Entry(outcome.key, outcome.key[:64], outcome.record,
-                               outcome.characters, outcome.lines))
-            quads.append(outcome.nquads)
-            unloaded.add(outcome.key)
-            size += len(outcome.nquads)
-            worked(len(files))
-            if size >= LOAD_BATCH_BYTES:
-                cache.add(batch, quads)
-                batch, quads, size = [], [], 0
-                unloaded.clear()
-        cache.add(batch, quads)
-        cache.wait()
-        checkpoint("loaded")
-        if report.documents == 0:
-            reason = (str(held[0]) if len(held) == 1 else
-                      f"no input could be read ({len(held)} failed; first: {held[0]})"
-                      if held else "no input files found")
-            raise NoInputError(f"{reason}; nothing written"
-                               + (f" (the outputs in {out} are unchanged)"
-                                  if outputs.current(out) else ""))
-        report.documents = 0
-        patch = plan(cache, out)
-        report.dropped = cache.drop_unused()
-        signature = f"{cache.files_digest()} {validate}"
-        if not _reuse_outputs(cache, out, signature, report):
-            folder = outputs.new_set(out)
-            _write_set(cache, folder, report, validate, patch)
-            checkpoint("written")
-            outputs.commit(out, folder)
-            cache.written(json.dumps({
-                "signature": signature, "set": folder.name,
-                "report": {k: getattr(report, k) for k in _SAVED}}))
-    finally:
-        cache.close()
+            batch: list[Entry] = []
+            quads: list[bytes] = []
+            size = 0
+            for outcome in engines.run(tasks(), overrides, engine=engine, jobs=jobs,
+                                       scheduler=scheduler):
+                files = pending.pop(outcome.key)
+                if outcome.error:
+                    failed(InputError(outcome.error + (
+                        f" (and {len(files) - 1} other file(s) with the same bytes)"
+                        if len(files) > 1 else "")))
+                    continue
+                report.extracted += 1
+                batch.append(Entry(outcome.key, outcome.key[:64], outcome.record,
+                                   outcome.characters, outcome.lines))
+                quads.append(outcome.nquads)
+                unloaded.add(outcome.key)
+                size += len(outcome.nquads)
+                worked(len(files))
+                if size >= LOAD_BATCH_BYTES:
+                    cache.add(batch, quads)
+                    batch, quads, size = [], [], 0
+                    unloaded.clear()
+            cache.add(batch, quads)
+            cache.wait()
+            checkpoint("loaded")
+            if report.documents == 0:
+                reason = (str(held[0]) if len(held) == 1 else
+                          f"no input could be read ({len(held)} failed; first: {held[0]})"
+                          if held else "no input files found")
+                raise NoInputError(f"{reason}; nothing written"
+                                   + (f" (the outputs in {out} are unchanged)"
+                                      if outputs.current(out) else ""))
+            report.documents = 0
+            patch = plan(cache, out)
+            report.dropped = cache.drop_unused()
+            signature = f"{cache.files_digest()} {validate}"
+            if not _reuse_outputs(cache, out, signature, report):
+                folder = outputs.new_set(out)
+                _write_set(cache, folder, report, validate, patch)
+                checkpoint("written")
+                outputs.commit(out, folder)
+                cache.written(json.dumps({
+                    "signature": signature, "set": folder.name,
+                    "report": {k: getattr(report, k) for k in _SAVED}}))
+        finally:
+            cache.close()
     report.outputs = {name: out / name for name in outputs.NAMES}
     report.seconds = time.perf_counter() - started
     return report

@@ -54,10 +54,11 @@ def test_the_blocks_give_the_store_readers_data(built):
     same_data(reader.data(store), expected)
 
 
-@pytest.mark.parametrize("kept", [True, False], ids=["previous reading", "read again"])
+@pytest.mark.parametrize("kept", ["kept", "absent", "damaged"])
 def test_a_patched_build_reads_the_same_data_as_a_fresh_one(built, tmp_path, kept):
     """A patch starts from the previous set's reading (kept in the set) when it has one,
-    else reads every block again; both give a fresh build's page."""
+    else (none, or a damaged one) reads every block again; each gives a fresh build's
+    page."""
     from kg.patch import VIEW_STATE
 
     inputs, out = built
@@ -66,8 +67,10 @@ def test_a_patched_build_reads_the_same_data_as_a_fresh_one(built, tmp_path, kep
     shutil.copytree(out, tmp_path / "out", symlinks=True)
     state = (tmp_path / "out" / "graph.ttl").resolve().parent / VIEW_STATE
     assert state.exists()
-    if not kept:
+    if kept == "absent":
         state.unlink()
+    elif kept == "damaged":
+        state.write_bytes(state.read_bytes()[:1000])  # cut short
     with open(changed / "dev-005.txt", "a", encoding="utf-8") as stream:
         stream.write("\n杭州市民政局在钱塘区新建一家养老服务中心。\n")
     (changed / "dev-008.txt").unlink()

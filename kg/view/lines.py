@@ -103,9 +103,11 @@ def _unescape_char(match: re.Match[str]) -> str:
 class BlockReader:
     """What the view needs, from every block of the graph (:meth:`block`), in any order.
 
-    Everything is kept by the subject of the block it came from, so that a patched build
+    Everything is kept by the subject of the block it came from (a mention's rows by its
+    document's, as a document's mentions are replaced together), so that a patched build
     (:mod:`kg.patch`) can start from the previous build's reader (:meth:`save`,
-    :meth:`load`), :meth:`forget` the subjects it replaces and read only their new blocks."""
+    :meth:`load`), :meth:`forget` the subjects it replaces and read only their new blocks.
+    Repeated strings (sentences, entities, mention texts) are kept once."""
 
     def __init__(self) -> None:
         self.entities: dict[str, Entity] = {}
@@ -136,8 +138,9 @@ class BlockReader:
     def save(self, path: Path) -> None:
         import pickle
 
+        state = {name: value for name, value in self.__dict__.items() if name != "_interned"}
         with open(path, "wb") as stream:
-            pickle.dump(self.__dict__, stream, protocol=5)
+            pickle.dump(state, stream, protocol=5)
 
     @classmethod
     def load(cls, path: Path) -> BlockReader | None:
@@ -152,7 +155,7 @@ class BlockReader:
                 state = pickle.load(stream)  # noqa: S301 (written by kg, in its output folder)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             return None
-        if not isinstance(state, dict) or set(state) != set(reader.__dict__):
+        if not isinstance(state, dict) or set(state) != set(reader.__dict__) - {"_interned"}:
             return None
         reader.__dict__.update(state)
         return reader
