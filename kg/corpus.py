@@ -392,7 +392,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     """Write the four outputs into ``folder``: in full from the cache store, or by patching
     the previous set when ``patch`` says what changed."""
     from kg.assemble import label_choices
-    from kg.patch import VIEW_STATE, previous_view, write_patched
+    from kg.patch import VIEW_STATE, VIEW_TEXTS, previous_view, write_patched
     from kg.sparql.store import MARKER, writable_store
     from kg.stream import (
         MergedLines,
@@ -403,7 +403,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         sorted_unique,
         write_turtle,
     )
-    from kg.view.lines import BlockReader
+    from kg.view.lines import BlockReader, load_texts, save_texts, sentence_texts
     from kg.view.stored import write_html_from_store
 
     with open(folder / "entities.jsonl", "w", encoding="utf-8", newline="\n") as stream:
@@ -434,13 +434,15 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     (folder / "store" / MARKER).write_text(
         "pyoxigraph store written by kg build\n", encoding="utf-8")
     viewed.save(folder / VIEW_STATE)  # for the next patched build
-    data = viewed.data(store, consume=True)
-    del viewed
+    texts = {} if patch is None else load_texts(patch.previous / VIEW_TEXTS)
+    data = viewed.data(store, consume=True, texts=texts)
+    del viewed, texts
     for kind, (named, listed_only, ancestors) in data.type_counts().items():
         report.entities[kind] += named
         report.listed_only[kind] += listed_only
         report.ancestors[kind] += ancestors
     write_html_from_store(store, folder / "graph.html", data)
+    save_texts(sentence_texts(data), folder / VIEW_TEXTS)
     report.validated = validate == "always" or (
         validate == "auto" and report.triples <= AUTO_VALIDATE_TRIPLES)
     if report.validated:  # a batch of subjects at a time: memory stays bounded

@@ -159,8 +159,10 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
     return patch.triples - removed + added, store
 
 
-#: the view's reading of a set's blocks (:class:`kg.view.lines.BlockReader`), kept in the set
+#: the view's reading of a set's blocks (:class:`kg.view.lines.BlockReader`), and the texts
+#: of the sentences its page shows, kept in the set
 VIEW_STATE = ".view-state.pickle"
+VIEW_TEXTS = ".view-texts.pickle"
 
 
 def previous_view(patch: Plan) -> BlockReader:

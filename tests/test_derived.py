@@ -87,3 +87,27 @@ def test_the_key_follows_the_bytes_of_the_files(tmp_path):
     first.write_text("y\n")
     assert digest([first]) != key
     assert digest([first], "other folder") != digest([first])
+
+
+def test_the_tag_table_answers_as_the_dictionary_it_was_made_from(tmp_path, monkeypatch):
+    from kg import text
+
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
+    text._tags.cache_clear()
+    try:
+        stored = text._tags()  # made, then opened
+        assert isinstance(stored, text._TagTable)
+        read = text._read_tags()
+        words = [*list(read)[::9973], "钱塘区", "民政局", "没有这个词语", ""]
+        assert [stored.get(w) for w in words] == [read.get(w) for w in words]
+        assert stored.get("钱塘区") == "ns"  # from the user dictionary
+        text._tags.cache_clear()
+        assert isinstance(text._tags(), text._TagTable)  # opened as it is
+        assert len(list(tmp_path.glob("tags-*.sqlite"))) == 1
+        blocker = tmp_path / "file"
+        blocker.write_text("not a folder")
+        monkeypatch.setenv("KG_CACHE_DIR", str(blocker / "cache"))
+        text._tags.cache_clear()
+        assert text._tags() == read  # no cache folder: the table read in memory
+    finally:
+        text._tags.cache_clear()

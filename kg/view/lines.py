@@ -232,9 +232,11 @@ class BlockReader:
                            iri(target) or "" if target else "")
                     rows.extend((key, rule, cited) for rule in rules)
 
-    def data(self, store: pyoxigraph.Store, consume: bool = False) -> ViewData:
+    def data(self, store: pyoxigraph.Store, consume: bool = False,
+             texts: dict[str, str] | None = None) -> ViewData:
         """The view's data; ``store`` holds the same graph (the page reads the texts of the
-        sentences it shows from it). ``consume``: empty the mention rows while making the
+        sentences it shows from it, or from ``texts``, by sentence IRI, when there: see
+        :func:`sentence_texts`). ``consume``: empty the mention rows while making the
         evidence from them (the two are never both held whole)."""
         from kg.view.stored import _Reader, _Sentences
 
@@ -248,7 +250,8 @@ class BlockReader:
         sentence_iris = sorted(self.sentences)
         sentence_index = {node: i for i, node in enumerate(sentence_iris)}
         sentences = _Sentences(_Reader(store), sentence_iris,
-                               [doc_index.get(self.sentences[s], -1) for s in sentence_iris])
+                               [doc_index.get(self.sentences[s], -1) for s in sentence_iris],
+                               texts)
         for target, where, said in self._mention_rows(consume):
             entity = entities.get(target)
             if entity is None:
@@ -290,6 +293,31 @@ def _mentions_key(node: str) -> str:
     """Where a subject's mention rows are kept: its document for a mention (every mention
     of a document is replaced with it, :mod:`kg.patch`), else the subject itself."""
     return node.rsplit("/", 1)[0] + "/m" if _MENTION.search(node) else node
+
+
+def sentence_texts(data: ViewData) -> dict[str, str]:
+    """The texts of the sentences a page made from ``data`` showed, by IRI (what the next
+    patched build's page will mostly show again)."""
+    return dict(getattr(data.sentences, "used", {}))
+
+
+def save_texts(texts: dict[str, str], path: Path) -> None:
+    import pickle
+
+    with open(path, "wb") as stream:
+        pickle.dump(texts, stream, protocol=5)
+
+
+def load_texts(path: Path) -> dict[str, str]:
+    """:func:`save_texts`'s texts, or none if they cannot be read."""
+    import pickle
+
+    try:
+        with open(path, "rb") as stream:
+            texts = pickle.load(stream)  # noqa: S301 (written by kg, in its output folder)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
+        return {}
+    return texts if isinstance(texts, dict) else {}
 
 
 def _kind_order(written: str) -> int:

@@ -72,10 +72,15 @@ def _iri(term: Any) -> str | None:
 
 
 class _Sentences(Sequence[tuple[str, int]]):
-    """The sentences in IRI order, their text read from the store when asked for."""
+    """The sentences in IRI order, their text read from the store when asked for (or from
+    ``known``, texts read before: a sentence's IRI is made from its document's bytes and its
+    span, so its text never changes); ``used`` collects the texts asked for."""
 
-    def __init__(self, reader: _Reader, iris: list[str], docs: list[int]) -> None:
+    def __init__(self, reader: _Reader, iris: list[str], docs: list[int],
+                 known: dict[str, str] | None = None) -> None:
         self.reader, self.iris, self.docs = reader, iris, docs
+        self.known = known or {}
+        self.used: dict[str, str] = {}
 
     def __len__(self) -> int:
         return len(self.iris)
@@ -88,7 +93,11 @@ class _Sentences(Sequence[tuple[str, int]]):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        text = _text(self.reader.value(self.reader.node(self.iris[index]), str(KG.text)))
+        iri = self.iris[index]
+        text = self.known.get(iri)
+        if text is None:
+            text = _text(self.reader.value(self.reader.node(iri), str(KG.text)))
+        self.used[iri] = text
         return (text, self.docs[index])
 
 
