@@ -3,9 +3,11 @@
 The per-document step (:func:`document_outcome`, run in workers) turns one input into the
 N-Quads of its triples — one named graph per distinct content — using the same
 :func:`kg.graph.triples.add_result` as the in-memory graph, through a sink that writes lines
-instead of keeping rdflib objects. The parent bulk-loads those lines into an on-disk store;
-the cross-document steps (label merge, schema facts) then run on the store, and the Turtle
-file is written from it by an external sort, so memory does not grow with the corpus.
+instead of keeping rdflib objects, and into the same triples as sorted Turtle lines. The
+parent bulk-loads the N-Quads into an on-disk store and keeps the lines in the cache's
+index; the cross-document step (the label merge) is decided on the store, and the Turtle
+file is written by merging the lines in an external sort (:mod:`kg.stream`), so memory does
+not grow with the corpus.
 
 The Turtle written here is byte-identical to :func:`kg.graph.turtle.to_turtle` of the same
 merged graph: same prefixes, subjects sorted by written form, ``a`` first, then predicates

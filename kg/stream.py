@@ -1,11 +1,13 @@
-"""Writing the merged graph out of the build's store, streaming: Turtle and ``OUT/store``.
+"""Writing the merged graph, streaming: Turtle and ``OUT/store``.
 
 Every triple of the merged graph becomes a *line* ``subject\\tflag+predicate\\tobject`` in
-written (Turtle) form — the union of the documents' graphs with the label merge applied
-(:class:`MergedLines`), plus the schema facts and the file names. Sorted without repeats
-(:func:`sorted_unique`, an external sort in bounded memory), the lines group into one
-Turtle block per subject (:func:`turtle_blocks`); :func:`write_turtle` writes the blocks
-and bulk-loads them into the output store.
+written (Turtle) form. The workers write their documents' lines (:class:`TurtleLines`, from
+the N-Triples they also send); a full build merges every content's lines with the label
+merge applied (:func:`apply_choices`), plus the schema facts and the file names
+(:class:`MergedLines`, which makes the same lines of triples read from a store, as a patch
+does). Sorted without repeats (:func:`sorted_unique`, an external sort in bounded memory),
+the lines group into one Turtle block per subject (:func:`turtle_blocks`);
+:func:`write_turtle` writes the blocks and bulk-loads them into the output store.
 
 The Turtle written here is byte-identical to :func:`kg.graph.turtle.to_turtle` of the same
 merged graph: kg's prefixes, subjects sorted by written form, ``a`` first, then predicates by
