@@ -117,7 +117,8 @@ class BlockReader:
         # document's mentions are replaced together) or by subject (any other subject)
         self.mentions: dict[str, list[tuple[str, str, str]]] = {}
         self.direct: dict[str, list[tuple[str, str, str]]] = {}  # (source, relation, target)
-        self.statements: dict[str, list[tuple[tuple[str, str, str], str, list[str]]]] = {}
+        # (relation, rule, evidence sentences) of every statement, by document as mentions
+        self.statements: dict[str, list[tuple[tuple[str, str, str], str, tuple[str, ...]]]] = {}
         self.labels: dict[str, tuple[str, str]] = {}  # relation's subject → (name, zh label)
         self._interned: dict[str, str] = {}
 
@@ -131,9 +132,10 @@ class BlockReader:
         """Drop what the block of ``subject`` (written form) gave."""
         node = iri(subject) or ""
         for table in (self.entities, self.documents, self.sentences, self.direct,
-                      self.statements, self.labels):
+                      self.labels):
             table.pop(node, None)
-        self.mentions.pop(_mentions_key(node), None)
+        self.mentions.pop(_part_key(node, "m"), None)
+        self.statements.pop(_part_key(node, "r"), None)
 
     def save(self, path: Path) -> None:
         import pickle
@@ -174,7 +176,7 @@ class BlockReader:
             self.documents[node] = [text(o) for o in by.get("kg:fileName", ())] or [""]
         if "kg:Sentence" in types:
             docs = sorted(iri(o) or "" for o in by.get("kg:inDocument", ()))
-            self.sentences[self._intern(node)] = docs[0] if docs else ""
+            self.sentences[self._intern(node)] = self._intern(docs[0] if docs else "")
         if "rdf:Statement" in types:
             self._statement(node, by)
         direct = [(node, name, target) for predicate, name in _RELATIONS.items()
@@ -185,7 +187,7 @@ class BlockReader:
             intern = self._intern
             where = [intern(iri(o) or "") for o in by.get("kg:inSentence", ())] or [""]
             said = [intern(text(o)) for o in by.get("kg:text", ())] or [""]
-            self.mentions.setdefault(intern(_mentions_key(node)), []).extend(
+            self.mentions.setdefault(intern(_part_key(node, "m")), []).extend(
                 (intern(iri(target) or text(target)), w, t)
                 for target in by["kg:refersTo"] for w in where for t in said)
         if subject in _RELATION_SUBJECTS:
@@ -221,15 +223,16 @@ class BlockReader:
         self.entities[node] = entity
 
     def _statement(self, node: str, by: dict[str, list[str]]) -> None:
-        cited = [iri(o) or "" for o in by.get("kg:evidence", ())]
-        rules = [text(o) for o in by.get("kg:rule", ())] or [""]
-        rows = self.statements[node] = []
+        intern = self._intern
+        cited = tuple(intern(iri(o) or "") for o in by.get("kg:evidence", ()))
+        rules = [intern(text(o)) for o in by.get("kg:rule", ())] or [""]
+        rows = self.statements.setdefault(intern(_part_key(node, "r")), [])
         for predicate in by.get("rdf:predicate", ()) or [""]:
-            name = (iri(predicate) or "").rsplit("#", 1)[-1] if predicate else ""
+            name = intern((iri(predicate) or "").rsplit("#", 1)[-1] if predicate else "")
             for source in by.get("rdf:subject", ()) or [""]:
                 for target in by.get("rdf:object", ()) or [""]:
-                    key = (iri(source) or "" if source else "", name,
-                           iri(target) or "" if target else "")
+                    key = (intern(iri(source) or "" if source else ""), name,
+                           intern(iri(target) or "" if target else ""))
                     rows.extend((key, rule, cited) for rule in rules)
 
     def data(self, store: pyoxigraph.Store, consume: bool = False,
@@ -240,6 +243,8 @@ class BlockReader:
         evidence from them (the two are never both held whole)."""
         from kg.view.stored import _Reader, _Sentences
 
+        if consume:
+            self._interned.clear()  # (the strings stay, shared; the table is not needed)
         # copies: the reader stays as it is (it may be saved, or patched again)
         entities = {node: replace(entity, evidence=[]) for node, entity in self.entities.items()}
         documents: list[str] = []
@@ -285,14 +290,17 @@ class BlockReader:
         return ViewData(entities, relations, sentences, documents, labels)  # type: ignore[arg-type]
 
 
-#: a mention's IRI (kg.keys.mention): …/doc/<digest>/m<start>-<end>
-_MENTION = re.compile(r"/doc/[^/]+/m[^/]*$")
+#: a mention's or a statement's IRI (kg.keys.mention, kg.keys.statement):
+#: …/doc/<digest>/m<start>-<end>, …/doc/<digest>/r<hash>
+_PART = re.compile(r"/doc/[^/]+/([mr])[^/]*$")
 
 
-def _mentions_key(node: str) -> str:
-    """Where a subject's mention rows are kept: its document for a mention (every mention
-    of a document is replaced with it, :mod:`kg.patch`), else the subject itself."""
-    return node.rsplit("/", 1)[0] + "/m" if _MENTION.search(node) else node
+def _part_key(node: str, kind: str) -> str:
+    """Where a subject's mention (``m``) or statement (``r``) rows are kept: under its
+    document for a mention or statement of a document (a document's mentions and
+    statements are replaced with it, :mod:`kg.patch`), else under the subject itself."""
+    found = _PART.search(node)
+    return node.rsplit("/", 1)[0] + "/" + kind if found and found.group(1) == kind else node
 
 
 def sentence_texts(data: ViewData) -> dict[str, str]:
