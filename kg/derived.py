@@ -1,11 +1,11 @@
 """Tables kg derives from its data files, kept ready in the user's cache folder.
 
-Reading and validating the gazetteer, making the tokenizer's user dictionary from it and
-the lexicon, and reading jieba's tag table take about a second at every start (each
-process, every ``kg build``). What they produce depends only on the bytes of the files
+Reading and validating the gazetteer and making the tokenizer's user dictionary from it and
+the lexicon took about half a second at every start (each process, every ``kg build``). What they produce depends only on the bytes of the files
 they read and on kg's version, so it is pickled to ``cache_dir()`` under a name keyed by
-the digest of exactly those (as the village index is copied to SQLite there), and the next
-process loads it in a fraction of the time. The files are still the one source: a changed
+the digest of exactly those (as the village index and jieba's tag table are copied to
+SQLite there: :mod:`kg.gazetteer`, :mod:`kg.text`), and the next process loads it in a
+fraction of the time. The files are still the one source: a changed
 file gives a new key, so it is read and validated again. A cache folder that cannot be
 written, or a damaged entry, only costs the slower start.
 """
