@@ -395,9 +395,9 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     from kg.patch import VIEW_STATE, VIEW_TEXTS, previous_view, write_patched
     from kg.sparql.store import MARKER, writable_store
     from kg.stream import (
+        LabelMerge,
         MergedLines,
         TurtleNamer,
-        apply_choices,
         file_name_triple,
         schema_triples,
         sorted_unique,
@@ -419,9 +419,8 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         namer = TurtleNamer()
         choices = label_choices(cache.store)
         names = (file_name_triple(entry.digest, name) for name, entry in cache.files())
-        lines = itertools.chain(apply_choices(cache.lines(), choices, namer),
-                                MergedLines(choices, namer).lines(
-                                    itertools.chain(schema_triples(), names)))
+        extra = MergedLines({}, namer).lines(itertools.chain(schema_triples(), names))
+        lines = LabelMerge(choices, namer).apply(itertools.chain(cache.lines(), extra))
         store = writable_store(folder / "store")
         with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
             report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,

@@ -128,19 +128,18 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
         node = pyoxigraph.NamedNode(iri)
         lines.update(merged.lines(cache.store.quads_for_pattern(node, None, None, None)))
         lines.update(merged.lines(extra.get(iri, ())))
-    blocks = [(subject, block) for subject, block, _ in turtle_blocks(sorted(lines))]
     written = {namer.term(pyoxigraph.NamedNode(iri)) for iri in nodes}
+    kept = bool(viewed.entities)  # the previous set's reading: update it
+    if kept:
+        for subject in written:
+            viewed.forget(subject)
+    blocks = [(subject, block) for subject, block, _ in
+              turtle_blocks(sorted(lines), viewed.block if kept else None)]
     header = namer.header()
     with open(patch.previous / "graph.ttl", encoding="utf-8", newline="\n") as old, \
             open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as new:
-        if viewed.entities:  # the previous set's: update it
-            for subject in written:
-                viewed.forget(subject)
-            for _, block in blocks:
-                viewed.written_block(block)
-            _merge(_blocks(old, header), blocks, written, new, header)
-        else:
-            _merge(_blocks(old, header), blocks, written, new, header, viewed.written_block)
+        _merge(_blocks(old, header), blocks, written, new, header,
+               None if kept else viewed.written_block)
 
     previous = pyoxigraph.Store.read_only(str(patch.previous / "store"))
     previous.backup(str(folder / "store"))

@@ -3,7 +3,7 @@
 Every triple of the merged graph becomes a *line* ``subject\\tflag+predicate\\tobject`` in
 written (Turtle) form. The workers write their documents' lines (:class:`TurtleLines`, from
 the N-Triples they also send); a full build merges every content's lines with the label
-merge applied (:func:`apply_choices`), plus the schema facts and the file names
+merge applied (:class:`LabelMerge`), plus the schema facts and the file names
 (:class:`MergedLines`, which makes the same lines of triples read from a store, as a patch
 does). Sorted without repeats (:func:`sorted_unique`, an external sort in bounded memory),
 the lines group into one Turtle block per subject (:func:`turtle_blocks`);
@@ -27,7 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.namespace import RDF, XSD
 
 from kg.graph.turtle import INTEGER, LOCAL_NAME, IriNamer, escape_string
 from kg.graph.vocab import ID, KG
@@ -83,7 +83,7 @@ class TurtleNamer(IriNamer):
 class TurtleLines(IriNamer):
     """Lines (see the module's note) from the N-Triples lines of one document, in the
     worker: the same text :class:`MergedLines` writes for the same triples read back from a
-    store, made straight from the strings. ``tests/test_stream.py`` checks this on real
+    store, made straight from the strings. ``tests/test_triples.py`` checks this on real
     articles."""
 
     def __init__(self) -> None:
@@ -133,59 +133,56 @@ class TurtleLines(IriNamer):
         return written
 
 
-def apply_choices(lines: Iterable[str], choices: dict[str, LabelChoice],
-                  namer: TurtleNamer) -> Iterator[str]:
-    """Lines with the label merge of :func:`kg.graph.triples.merge_labels` applied, as
-    :class:`MergedLines` applies it to a store's triples (the result is to be sorted
-    again: a prefLabel moved to altLabel changes its place)."""
-    if not choices:
-        yield from lines
-        return
-    by_subject = {namer.iri(subject): (namer.term(choice.keep),
-                                       {namer.term(other) for other in choice.others})
-                  for subject, choice in choices.items()}
-    pref, label, alt = "1skos:prefLabel", "1rdfs:label", "1skos:altLabel"
-    for line in lines:
-        if "abel\t" in line:  # one of the three label predicates (a quick test first)
-            s, p, o = line.split("\t", 2)
-            choice = by_subject.get(s)
-            if choice is not None:
-                keep, others = choice
-                if p == pref and o in others:
-                    line = f"{s}\t{alt}\t{o}"
-                elif p == label and o in others or p == alt and o == keep:
-                    continue
-        yield line
+class LabelMerge:
+    """The label merge of :func:`kg.graph.triples.merge_labels` on lines, for the ``choices``
+    decided on the store by :func:`kg.assemble.label_choices`: for an entity named in more
+    than one way, the other names' prefLabel lines become altLabel lines, and their
+    rdfs:label lines and the kept name's altLabel line go. A moved line changes its place,
+    so the result is to be sorted again."""
+
+    def __init__(self, choices: dict[str, LabelChoice], namer: TurtleNamer) -> None:
+        self.by_subject = {namer.iri(subject): (namer.term(choice.keep),
+                                                {namer.term(other) for other in choice.others})
+                           for subject, choice in choices.items()}
+
+    def apply(self, lines: Iterable[str]) -> Iterator[str]:
+        by_subject = self.by_subject
+        if not by_subject:
+            yield from lines
+            return
+        pref, label, alt = "1skos:prefLabel", "1rdfs:label", "1skos:altLabel"
+        for line in lines:
+            if "abel\t" in line:  # one of the three label predicates (a quick test first)
+                s, p, o = line.split("\t", 2)
+                choice = by_subject.get(s)
+                if choice is not None:
+                    keep, others = choice
+                    if p == pref and o in others:
+                        line = f"{s}\t{alt}\t{o}"
+                    elif p == label and o in others or p == alt and o == keep:
+                        continue
+            yield line
 
 
 class MergedLines:
-    """Lines of the merged graph from pyoxigraph triples or quads of the documents' graphs:
-    the label merge of :func:`kg.graph.triples.merge_labels` applied (``choices``, decided
-    on the store by :func:`kg.assemble.label_choices`), rdf:type flagged to sort first."""
+    """Lines of the merged graph from pyoxigraph triples or quads of the documents' graphs,
+    rdf:type flagged to sort first, with the label merge applied (:class:`LabelMerge`)."""
 
     def __init__(self, choices: dict[str, LabelChoice], namer: TurtleNamer) -> None:
-        import pyoxigraph
-
         self.namer = namer
-        self.pref, self.label, self.alt = (pyoxigraph.NamedNode(str(t)) for t in
-                                           (SKOS.prefLabel, RDFS.label, SKOS.altLabel))
-        self.by_node: dict[object, LabelChoice] = {pyoxigraph.NamedNode(iri): choice for iri, choice in choices.items()}
+        self.merge = LabelMerge(choices, namer)
         self._flags: dict[object, str] = {}  # predicate → "0a" or "1" + its written form
 
     def lines(self, triples: Iterable[Any]) -> Iterator[str]:
         """One line per triple (the fourth member of a quad, its graph, is ignored)."""
-        term, cache, flags, by_node = self.namer.term, self.namer.cache, self._flags, self.by_node
-        pref, label, alt = self.pref, self.label, self.alt
+        return self.merge.apply(self._written(triples))
+
+    def _written(self, triples: Iterable[Any]) -> Iterator[str]:
+        term, cache, flags = self.namer.term, self.namer.cache, self._flags
         last_s, last_written = None, ""
         for s, p, o, *_ in triples:
             if s != last_s:  # a store yields a subject's triples together: write it once
                 last_s, last_written = s, term(s)
-            choice = by_node.get(s)
-            if choice is not None:
-                if p == pref and o in choice.others:
-                    p = alt
-                elif p == label and o in choice.others or p == alt and o == choice.keep:
-                    continue
             flag = flags.get(p)
             if flag is None:
                 flag = flags[p] = "0a" if p.value == _RDF_TYPE else "1" + term(p)

@@ -118,14 +118,14 @@ def test_worker_lines_are_the_lines_read_back_from_a_store(results):
 
 
 def test_the_label_merge_on_worker_lines_is_the_merge_on_the_store(results):
-    """:func:`kg.stream.apply_choices` on the workers' lines gives the lines
+    """:class:`kg.stream.LabelMerge` on the workers' lines gives the lines
     :class:`kg.stream.MergedLines` makes of the store's triples, for label choices of real
     entities: the kept name's altLabel dropped, the others moved to altLabel, their
     rdfs:label dropped."""
     import pyoxigraph
 
     from kg.assemble import LabelChoice
-    from kg.stream import MergedLines, TurtleNamer, apply_choices
+    from kg.stream import LabelMerge, MergedLines, TurtleNamer
 
     sinks = []
     for result in results[:12]:
@@ -149,7 +149,7 @@ def test_the_label_merge_on_worker_lines_is_the_merge_on_the_store(results):
     expected = set(MergedLines(choices, TurtleNamer()).lines(
         store.quads_for_pattern(None, None, None, None)))
     lines = (line for sink in sinks for line in sink.turtle_lines().decode("utf-8").split("\n"))
-    merged = set(apply_choices(lines, choices, TurtleNamer()))
+    merged = set(LabelMerge(choices, TurtleNamer()).apply(lines))
     assert merged == expected
     moved = sum(1 for line in merged if "\t1skos:altLabel\t" in line and "别称" not in line)
     assert moved >= len(choices)

@@ -37,8 +37,8 @@ _UNESCAPED = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "
 _NAMESPACES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 
 _KINDS = {f"kg:{kind}": kind for kind in TYPES}
+#: the relations' written forms (as predicates of entities, as subjects of their labels)
 _RELATIONS = {f"kg:{name}": name for name in ENTITY_RELATIONS}
-_RELATION_SUBJECTS = {f"kg:{name}": name for name in ENTITY_RELATIONS}
 #: the predicates the view reads (a sentence's text is read from the store when shown)
 WANTED = frozenset({
     "a", "skos:prefLabel", "skos:altLabel", "kg:level", "kg:divisionCode", "kg:mentionedIn",
@@ -190,11 +190,11 @@ class BlockReader:
             self.mentions.setdefault(intern(_part_key(node, "m")), []).extend(
                 (intern(iri(target) or text(target)), w, t)
                 for target in by["kg:refersTo"] for w in where for t in said)
-        if subject in _RELATION_SUBJECTS:
+        if subject in _RELATIONS:
             zh = sorted(text(o) for o in by.get("rdfs:label", ())
                         if o[0] == '"' and _language(o).startswith("zh") and text(o))
             if zh:
-                self.labels[node] = (_RELATION_SUBJECTS[subject], zh[0])
+                self.labels[node] = (_RELATIONS[subject], zh[0])
 
     def _mention_rows(self, consume: bool) -> Iterator[tuple[str, str, str]]:
         if not consume:
