@@ -3,9 +3,10 @@ extracts only new or changed files.
 
 ``OUT/.kg-cache/`` holds a pyoxigraph store with one named graph per content (its
 N-Quads, see :mod:`kg.assemble`) and ``index.sqlite`` with that content's entity-table
-record and its sorted Turtle lines (what a full build merges). Both are valid only for one *version*: the digest of kg's code, its data folder
-(model, lexicon, gazetteer), the versions of kg and jieba, and the overrides in force. A
-different version empties the cache. An entry is written to the index only after its
+record and its sorted Turtle lines (what a full build merges). Both are valid only for one
+*version*: the digest of kg's code, its data folder (model, lexicon, gazetteer), the
+versions of kg and jieba, and the overrides in force. A different version empties the
+cache. An entry is written to the index only after its
 triples are in the store, so a killed build leaves at worst triples without an entry, which
 the next build removes.
 """

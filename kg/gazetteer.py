@@ -399,24 +399,19 @@ class _Villages:
         return self._town_index
 
     def save(self, target: Path) -> None:
-        """Write the validated rows as the SQLite file :class:`_StoredVillages` reads
-        (written aside and renamed: a reader never sees half a file)."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        tmp.unlink(missing_ok=True)
-        try:
-            with contextlib.closing(sqlite3.connect(tmp)) as db:
-                db.execute("CREATE TABLE villages (row INTEGER PRIMARY KEY, code TEXT, "
-                           "name TEXT, town TEXT)")
-                db.executemany("INSERT INTO villages VALUES (?, ?, ?, ?)", (
-                    (i, code, name, code[:9]) for i, (code, _, name) in
-                    ((i, self._lines[i].partition("\t")) for i in range(1, len(self._lines)))))
-                for column in ("code", "name", "town"):
-                    db.execute(f"CREATE INDEX by_{column} ON villages ({column}, row)")
-                db.commit()
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
+        """Write the validated rows as the SQLite file :class:`_StoredVillages` reads."""
+        from kg.derived import write_sqlite
+
+        def fill(db: sqlite3.Connection) -> None:
+            db.execute("CREATE TABLE villages (row INTEGER PRIMARY KEY, code TEXT, "
+                       "name TEXT, town TEXT)")
+            db.executemany("INSERT INTO villages VALUES (?, ?, ?, ?)", (
+                (i, code, name, code[:9]) for i, (code, _, name) in
+                ((i, self._lines[i].partition("\t")) for i in range(1, len(self._lines)))))
+            for column in ("code", "name", "town"):
+                db.execute(f"CREATE INDEX by_{column} ON villages ({column}, row)")
+
+        write_sqlite(target, fill)
 
     def _division(self, index: int) -> Division:
         code, _, name = self._lines[index].partition("\t")
@@ -467,23 +462,14 @@ def _open_villages(path: Path, towns: dict[str, Division]) -> _Villages | _Store
 
 
 class _StoredVillages:
-    """The village index as a read-only SQLite file: opening it costs milliseconds, and
-    every process reads the same pages from the OS cache instead of holding its own copy."""
+    """The village index as a read-only SQLite file (:class:`kg.derived.ReadOnlySQLite`)."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._pid = -1
-        self._db: sqlite3.Connection | None = None
-        self._rows("SELECT code, name FROM villages WHERE row = 1")  # fails now if unreadable
+        from kg.derived import ReadOnlySQLite
 
-    def _rows(self, sql: str, *args: str) -> list[tuple[str, str]]:
-        with self._lock:
-            if self._db is None or self._pid != os.getpid():  # never reuse one across fork
-                self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                           check_same_thread=False)
-                self._pid = os.getpid()
-            return self._db.execute(sql, args).fetchall()
+        self.path = path
+        self._rows = ReadOnlySQLite(path).rows
+        self._rows("SELECT code, name FROM villages WHERE row = 1")  # fails now if unreadable
 
     @staticmethod
     def _division(row: tuple[str, str]) -> Division:

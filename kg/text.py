@@ -157,37 +157,29 @@ class _TagTable:
     """The tag table as a read-only SQLite file; every word asked for is kept."""
 
     def __init__(self, path: Path) -> None:
+        from kg.derived import ReadOnlySQLite
+
         self.path = path
-        self._pid = -1
-        self._db: sqlite3.Connection | None = None
+        self._rows = ReadOnlySQLite(path).rows
         self._known: dict[str, str | None] = {}
         self.get("的")  # fails now if the file cannot be read
 
     def get(self, word: str) -> str | None:
         if word in self._known:
             return self._known[word]
-        if self._db is None or self._pid != os.getpid():  # never reuse one across fork
-            self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
-                                       check_same_thread=False)
-            self._pid = os.getpid()
-        row = self._db.execute("SELECT tag FROM tags WHERE word = ?", (word,)).fetchone()
-        tag = self._known[word] = row[0] if row else None
+        rows = self._rows("SELECT tag FROM tags WHERE word = ?", word)
+        tag = self._known[word] = rows[0][0] if rows else None
         return tag
 
 
 def _save_tags(tags: dict[str, str], target: Path) -> None:
-    """Written aside and renamed: a reader never sees half a file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        with contextlib.closing(sqlite3.connect(tmp)) as db:
-            db.execute("CREATE TABLE tags (word TEXT PRIMARY KEY, tag TEXT) WITHOUT ROWID")
-            db.executemany("INSERT INTO tags VALUES (?, ?)", tags.items())
-            db.commit()
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    from kg.derived import write_sqlite
+
+    def fill(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE tags (word TEXT PRIMARY KEY, tag TEXT) WITHOUT ROWID")
+        db.executemany("INSERT INTO tags VALUES (?, ?)", tags.items())
+
+    write_sqlite(target, fill)
 
 
 def _read_tags() -> dict[str, str]:
