@@ -25,7 +25,7 @@ from rdflib import Literal
 
 from kg.errors import ExtractionError, InputError, KgError
 from kg.graph.triples import NTRIPLES_TERMS, written
-from kg.graph.vocab import KG
+from kg.graph.vocab import ID, KG
 from kg.model import Source
 
 if TYPE_CHECKING:
@@ -38,6 +38,13 @@ if TYPE_CHECKING:
 #: decides HTML detection, so two suffixes may give two different results)
 CONTENT_GRAPH = "urn:kg:content:"
 
+#: how the N-Triples IRIs of what one document owns start: the document, its mentions,
+#: sentences and statements (``doc/<digest>/…``, :mod:`kg.keys`)
+_OWNED = f"<{ID}doc/"
+#: where a mention's kind letter is in its written IRI: after ``doc/``, 16 hex digits, ``/``
+_KIND_AT = len(_OWNED) + 17
+#: the two triples of a mention the label merge counts (:func:`label_choices`)
+_COUNTED = (f"<{KG.refersTo}>", f"<{KG.text}>")
 
 
 def content_key(source: Source, digest: str) -> str:
@@ -69,6 +76,16 @@ class LineSink:
     def nquads(self, graph: str) -> bytes:
         return self._joined(f" <{graph}> .\n")
 
+    def shared_nquads(self, graph: str) -> bytes:
+        """The N-Quads of the triples the cross-document steps read from the cache store:
+        those of the entities (an entity's triples come from every document naming it) and
+        each mention's entity and text (the label merge counts them). The rest, about 80%
+        (the document's own mentions, sentences and statements, which no other document
+        adds to), is kept only as lines (:meth:`turtle_lines`)."""
+        tail = f" <{graph}> .\n"
+        kept = [line for line in self.lines if _shared(line)]
+        return (tail.join(kept) + tail).encode("utf-8") if kept else b""
+
     def turtle_lines(self) -> bytes:
         """The lines :mod:`kg.stream` sorts into Turtle, sorted, one per ``\\n``."""
         return "\n".join(_turtle_lines().lines(self.lines)).encode("utf-8")
@@ -81,6 +98,20 @@ class LineSink:
         return (tail.join(self.lines) + tail).encode("utf-8") if self.lines else b""
 
 
+def _shared(line: str) -> bool:
+    if not line.startswith(_OWNED):
+        return True
+    if line[_KIND_AT] != "m":
+        return False
+    return line[line.index(" ") + 1:].startswith(_COUNTED)
+
+
+def owned_by_document(iri: str) -> bool:
+    """Whether an IRI is of what one document owns (the document, a mention, a sentence or
+    a statement), whose triples are not in the cache store."""
+    return iri.startswith(_OWNED[1:])
+
+
 @cache
 def _turtle_lines() -> TurtleLines:
     from kg.stream import TurtleLines
@@ -90,9 +121,10 @@ def _turtle_lines() -> TurtleLines:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a worker sends back for one distinct content: its N-Quads (without the file
-    name, which the parent adds per file) and the same triples as sorted Turtle lines (what
-    the full build's Turtle is merged from), its entity table line without ``doc``, the
+    """What a worker sends back for one distinct content: the N-Quads of its triples the
+    cache store keeps (:meth:`LineSink.shared_nquads`), all its triples as sorted Turtle
+    lines (what the outputs are merged from; without the file name, which the parent adds
+    per file), its entity table line without ``doc``, the
     number of characters; or the one-line error."""
 
     key: str
@@ -127,7 +159,7 @@ def document_outcome(source: Source, key: str, overrides: Overrides) -> Outcome:
             f"({type(exc).__name__}: {exc}); please report it")))
     record = result_record(result)
     record.pop("doc")
-    return Outcome(key, sink.nquads(CONTENT_GRAPH + key), sink.turtle_lines(),
+    return Outcome(key, sink.shared_nquads(CONTENT_GRAPH + key), sink.turtle_lines(),
                    json.dumps(record, ensure_ascii=False)[1:], len(result.document.text))
 
 

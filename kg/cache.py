@@ -1,9 +1,11 @@
 """The build cache kept in ``--out``: what each distinct input content gave, so a rebuild
 extracts only new or changed files.
 
-``OUT/.kg-cache/`` holds a pyoxigraph store with one named graph per content (its
-N-Quads, see :mod:`kg.assemble`) and ``index.sqlite`` with that content's entity-table
-record and its sorted Turtle lines (what a full build merges). Both are valid only for one
+``OUT/.kg-cache/`` holds a pyoxigraph store with one named graph per content (the triples
+the cross-document steps read: its entities' and its mentions' entity and text, see
+:meth:`kg.assemble.LineSink.shared_nquads`) and ``index.sqlite`` with that content's
+entity-table record and all its triples as sorted Turtle lines (what a full build merges,
+and where a patch takes the blocks of what one document owns). Both are valid only for one
 *version*: the digest of kg's code, its data folder (model, lexicon, gazetteer), the
 versions of kg and jieba, and the overrides in force. A different version empties the
 cache. An entry is written to the index only after its
@@ -222,11 +224,29 @@ class BuildCache:
                         " JOIN contents c ON c.key = f.key")
         self.set_meta("outputs", outputs)
 
-    def lines(self) -> Iterator[str]:
-        """The Turtle lines of every content in the cache, a content's lines sorted."""
+    def lines(self) -> Iterator[list[str]]:
+        """The sorted Turtle lines of each content in the cache, in the order of the keys."""
         for (data,) in self.db.execute("SELECT data FROM lines ORDER BY key"):
             if data:
-                yield from data.decode("utf-8").split("\n")
+                yield data.decode("utf-8").split("\n")
+
+    def owned_lines(self, digest: str) -> list[str]:
+        """The lines of the subjects the document of ``digest`` owns (itself, its mentions,
+        sentences and statements: :func:`kg.assemble.owned_by_document`), from every
+        content in the cache with that document (two suffixes of one content)."""
+        from kg import keys
+        from kg.graph.vocab import ID
+
+        document = keys.document(digest)
+        start = f"<{ID}{document}"
+        found: list[str] = []
+        for (data,) in self.db.execute(  # keys start with the digest (hex: all below "g")
+                "SELECT data FROM lines WHERE key >= ? AND key < ? ORDER BY key",
+                (document[4:], document[4:] + "g")):
+            if data:
+                found.extend(line for line in data.decode("utf-8").split("\n")
+                             if line.startswith(start) and line[len(start)] in ">/")
+        return found
 
     def files(self) -> Iterator[tuple[str, Entry]]:
         """(file name, its content's entry) of every input of this build, in input order."""

@@ -399,8 +399,8 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         MergedLines,
         TurtleNamer,
         file_name_triple,
+        merged_lines,
         schema_triples,
-        sorted_unique,
         write_turtle,
     )
     from kg.view.lines import BlockReader, load_texts, save_texts, sentence_texts
@@ -420,10 +420,10 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         choices = label_choices(cache.store)
         names = (file_name_triple(entry.digest, name) for name, entry in cache.files())
         extra = MergedLines({}, namer).lines(itertools.chain(schema_triples(), names))
-        lines = LabelMerge(choices, namer).apply(itertools.chain(cache.lines(), extra))
+        lines = merged_lines(cache.lines, extra, LabelMerge(choices, namer), folder)
         store = writable_store(folder / "store")
         with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
-            report.triples = write_turtle(sorted_unique(lines, folder), namer, stream, store,
+            report.triples = write_turtle(lines, namer, stream, store,
                                           batch=100_000, on_block=viewed.block)
     else:
         report.triples, store = write_patched(cache, patch, folder, viewed)

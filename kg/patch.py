@@ -8,8 +8,9 @@ label merge are triples of the entity, and each document's graph holds its entit
 triples), and the documents whose file names changed. :func:`plan` finds those subjects
 while the removed graphs are still in the cache; :func:`write_patched` then
 
-* recomputes their blocks from the cache store (the same :class:`kg.stream.MergedLines` as
-  a full build),
+* recomputes their blocks: an entity's from the cache store (the same
+  :class:`kg.stream.MergedLines` as a full build), what one document owns from that
+  document's lines in the cache index,
 * streams the previous ``graph.ttl`` once, replacing those blocks (a file written by
   :mod:`kg.stream` is one blank-line-separated block per subject, sorted), and
 * copies the previous ``OUT/store`` (a RocksDB checkpoint: hard links, no copy of the data)
@@ -75,6 +76,8 @@ def plan(cache: BuildCache, out: Path) -> Plan | None:
         graph = pyoxigraph.NamedNode(CONTENT_GRAPH + key)
         subjects.update(quad.subject.value for quad in  # type: ignore[union-attr]
                         cache.store.quads_for_pattern(None, None, None, graph))
+        # what the document owns: the subjects of its lines, written <IRI> (ASCII, no escape)
+        subjects.update(line[1:line.index(">")] for line in cache.owned_lines(key[:64]))
     subjects.update(document_node(key[:64]).value for key in added | removed)
     names_before, names_after = _names_by_document(before), _names_by_document(after)
     for digest in names_before.keys() | names_after.keys():
@@ -101,7 +104,8 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
     the replaced subjects."""
     import pyoxigraph
 
-    from kg.assemble import label_choices
+    from kg.assemble import label_choices, owned_by_document
+    from kg.graph.vocab import ID
     from kg.sparql.store import writable_store
     from kg.stream import (
         MergedLines,
@@ -124,10 +128,17 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
         if triple[0].value in wanted:  # type: ignore[attr-defined]
             extra[triple[0].value].append(triple)  # type: ignore[attr-defined]
     lines: set[str] = set()
+    owned: set[str] = set()  # the digests of the documents whose own subjects change
     for iri in nodes:
-        node = pyoxigraph.NamedNode(iri)
-        lines.update(merged.lines(cache.store.quads_for_pattern(node, None, None, None)))
+        if owned_by_document(iri):
+            owned.add(iri[len(str(ID)) + 4:][:16])
+        else:
+            node = pyoxigraph.NamedNode(iri)
+            lines.update(merged.lines(cache.store.quads_for_pattern(node, None, None, None)))
         lines.update(merged.lines(extra.get(iri, ())))
+    for digest in sorted(owned):  # as the workers wrote them (no label merge: no entity)
+        lines.update(line for line in cache.owned_lines(digest)
+                     if line[1:line.index(">")] in wanted)
     written = {namer.term(pyoxigraph.NamedNode(iri)) for iri in nodes}
     kept = bool(viewed.entities)  # the previous set's reading: update it
     if kept:

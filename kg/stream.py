@@ -18,10 +18,12 @@ and hold none (string escapes keep every literal on one line), which is what let
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import heapq
 import os
 import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any
@@ -213,6 +215,68 @@ def sorted_unique(lines: Iterable[str], folder: str | os.PathLike[str],
     finally:
         for run in runs:
             run.close()
+
+
+#: every subject a document owns (itself, its mentions, sentences, statements) is written
+#: ``<…/id/doc/<16 hex digits>…>``: its lines sort together, in the order of the digests
+OWNED_START = f"<{ID}doc/"
+OWNED_END = f"<{ID}doc0"  # "0" is the character after "/"
+_DOCUMENT_END = len(OWNED_START) + 16
+
+
+def merged_lines(contents: Callable[[], Iterable[list[str]]], extra: Iterable[str],
+                 merge: LabelMerge, folder: str | os.PathLike[str]) -> Iterator[str]:
+    """The merged graph's lines, sorted without repeats, in bounded memory.
+
+    ``contents()`` gives each content's sorted lines, contents in the order of their keys
+    (which start with the content's digest, as its document's IRI does); ``extra`` the lines
+    added here (schema facts, file names). Only the entities' lines (and the schema's), which
+    several documents add to, go through the label merge and the external sort
+    (:func:`sorted_unique`); what documents own, most of the lines, is already in order: one
+    document's lines at a time, from its content(s) and its file names, between the
+    entities whose written forms sort before ``…/doc/`` and those after."""
+    owned_extra: dict[str, list[str]] = defaultdict(list)
+    shared_extra: list[str] = []
+    for line in extra:
+        if line.startswith(OWNED_START):
+            owned_extra[line[:_DOCUMENT_END]].append(line)
+        else:
+            shared_extra.append(line)
+
+    def shared() -> Iterator[str]:
+        for lines in contents():
+            start = bisect.bisect_left(lines, OWNED_START)
+            yield from lines[:start]
+            yield from lines[bisect.bisect_left(lines, OWNED_END, start):]
+        yield from shared_extra
+
+    def owned() -> Iterator[tuple[str, list[str]]]:
+        for lines in contents():
+            start = bisect.bisect_left(lines, OWNED_START)
+            part = lines[start:bisect.bisect_left(lines, OWNED_END, start)]
+            if part:
+                yield part[0][:_DOCUMENT_END], part
+
+    ordered = sorted_unique(merge.apply(shared()), folder)
+    after = None
+    for line in ordered:
+        if line >= OWNED_START:
+            after = line
+            break
+        yield line
+    document: str | None = None
+    group: list[str] = []
+    for key, part in heapq.merge(owned(), sorted(owned_extra.items())):
+        if key != document:
+            if group:
+                yield from sorted(set(group))
+            document, group = key, []
+        group.extend(part)
+    if group:
+        yield from sorted(set(group))
+    if after is not None:
+        yield after
+        yield from ordered
 
 
 def _unique(ordered: list[str]) -> list[str]:

@@ -153,3 +153,86 @@ def test_the_label_merge_on_worker_lines_is_the_merge_on_the_store(results):
     assert merged == expected
     moved = sum(1 for line in merged if "\t1skos:altLabel\t" in line and "别称" not in line)
     assert moved >= len(choices)
+
+
+#: one agency named two ways in two articles: the label merge has a choice to make
+NAMED_TWICE = ("浙江省杭州市卫生健康委员会与杭州市民政局联合开展家庭医生签约服务。",
+               "杭州市卫健委开展家庭医生签约服务，杭州市卫健委表示将继续推进。")
+
+
+@pytest.fixture(scope="module")
+def merged_results(results) -> list[DocumentResult]:
+    extra = [process_source(Source(name=f"named-{n}.txt", data=text.encode("utf-8")))
+             for n, text in enumerate(NAMED_TWICE)]
+    return results + extra
+
+
+def test_the_cache_stores_share_gives_the_label_choices_of_all_triples(merged_results):
+    """The cache store keeps only what the cross-document steps read
+    (:meth:`LineSink.shared_nquads`, about a third of the triples): the label merge decided
+    on it is the one decided on every triple, and what it leaves out is what documents own."""
+    import pyoxigraph
+
+    from kg.assemble import CONTENT_GRAPH, label_choices, owned_by_document
+
+    sinks = []
+    for result in merged_results:
+        sink = LineSink()
+        add_result(sink, result, Gazetteer.load())  # type: ignore[arg-type]
+        sinks.append(sink)
+    shared = pyoxigraph.Store()
+    shared.bulk_load(input=b"".join(sink.shared_nquads(f"{CONTENT_GRAPH}{n}")
+                                    for n, sink in enumerate(sinks)),
+                     format=pyoxigraph.RdfFormat.N_QUADS)
+    everything = _store_of(sinks)
+    choices = label_choices(shared)
+    assert choices and choices == label_choices(everything)
+    assert len(shared) < 0.5 * len(everything)
+    left_out = {q.subject.value for q in everything} - {q.subject.value for q in shared}  # type: ignore[union-attr]
+    assert left_out and all(owned_by_document(iri) for iri in left_out)
+
+
+def test_the_merged_lines_are_every_line_sorted_once(merged_results, tmp_path):
+    """:func:`kg.stream.merged_lines` sorts only the entities' lines and takes what documents
+    own in the contents' order: it gives the external sort of every line, label merge,
+    file names and schema facts included, also for one content under two keys (two
+    suffixes) and for file names of a document that has no lines of its own."""
+    import hashlib
+
+    from kg.assemble import label_choices
+    from kg.stream import (
+        LabelMerge,
+        MergedLines,
+        TurtleNamer,
+        file_name_triple,
+        merged_lines,
+        schema_triples,
+        sorted_unique,
+    )
+
+    contents: dict[str, list[str]] = {}
+    sinks = []
+    chosen = merged_results[:20] + merged_results[-2:]
+    for result in chosen:
+        sink = LineSink()
+        add_result(sink, result, Gazetteer.load())  # type: ignore[arg-type]
+        sinks.append(sink)
+        digest = result.document.digest
+        contents[digest + ".txt"] = sink.turtle_lines().decode("utf-8").split("\n")
+    first = chosen[0].document.digest
+    contents[first + ".html"] = contents[first + ".txt"][::2]  # the same document, 2nd key
+    namer = TurtleNamer()
+    choices = label_choices(_store_of(sinks))
+    assert choices
+    names = [file_name_triple(r.document.digest, f"{n}.txt") for n, r in enumerate(chosen)]
+    names.append(file_name_triple(hashlib.sha256(b"none").hexdigest(), "lost.txt"))
+    extra = list(MergedLines({}, namer).lines([*schema_triples(), *names]))
+    ordered = [contents[key] for key in sorted(contents)]
+    merged = list(merged_lines(lambda: iter(ordered), extra, LabelMerge(choices, namer),
+                               tmp_path))
+    everything = (line for lines in ordered for line in lines)
+    expected = list(sorted_unique(LabelMerge(choices, namer).apply(
+        [*everything, *extra]), tmp_path, chunk=5_000))
+    assert merged == expected and len(merged) > 5_000
+    assert any('"lost.txt"' in line for line in merged)
+    assert any("\t1skos:altLabel\t\"浙江省杭州市卫生健康委员会\"" in line for line in merged)
