@@ -83,7 +83,9 @@ class LineSink:
         (the document's own mentions, sentences and statements, which no other document
         adds to), is kept only as lines (:meth:`turtle_lines`)."""
         tail = f" <{graph}> .\n"
-        kept = [line for line in self.lines if _shared(line)]
+        owned, at, counted = _OWNED, _KIND_AT, _COUNTED
+        kept = [line for line in self.lines if not line.startswith(owned) or (
+            line[at] == "m" and line[line.index(" ") + 1:].startswith(counted))]
         return (tail.join(kept) + tail).encode("utf-8") if kept else b""
 
     def turtle_lines(self) -> bytes:
@@ -96,14 +98,6 @@ class LineSink:
     def _joined(self, tail: str) -> bytes:
         """Every line followed by ``tail``."""
         return (tail.join(self.lines) + tail).encode("utf-8") if self.lines else b""
-
-
-def _shared(line: str) -> bool:
-    if not line.startswith(_OWNED):
-        return True
-    if line[_KIND_AT] != "m":
-        return False
-    return line[line.index(" ") + 1:].startswith(_COUNTED)
 
 
 def owned_by_document(iri: str) -> bool:

@@ -180,6 +180,8 @@ class Gazetteer:
         self._village_lock = threading.Lock()
         self._villages: _Villages | _StoredVillages | None = None
         self._ordered_all: tuple[Division, ...] | None = None
+        # by_name's and by_short's answers, larger units first, as they are asked for
+        self._ordered_by: dict[tuple[str, str], tuple[Division, ...]] = {}
         with bulk_loading():
             formers, abolished = _read_history(directory / HISTORY)
             self._read_divisions(directory / DIVISIONS, formers, abolished)
@@ -189,7 +191,7 @@ class Gazetteer:
         """The tables read from the files (:mod:`kg.derived` keeps them pickled): not the
         lock, nor the village index, which opens on first use."""
         state = dict(self.__dict__)
-        for name in ("_village_lock", "_villages", "_ordered_all"):
+        for name in ("_village_lock", "_villages", "_ordered_all", "_ordered_by"):
             state.pop(name)
         return state
 
@@ -198,6 +200,7 @@ class Gazetteer:
         self._village_lock = threading.Lock()
         self._villages = None
         self._ordered_all = None
+        self._ordered_by = {}
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Gazetteer:
@@ -271,11 +274,23 @@ class Gazetteer:
 
     def by_name(self, name: str) -> tuple[Division, ...]:
         """Non-village divisions with exactly this full name, larger units first."""
-        return _ordered(self._by_name.get(name, ()))
+        found = self._by_name.get(name)
+        if not found:
+            return ()
+        ordered = self._ordered_by.get(("name", name))
+        if ordered is None:  # kept: names of the gazetteer only, a bounded table
+            ordered = self._ordered_by[("name", name)] = _ordered(found)
+        return ordered
 
     def by_short(self, short: str) -> tuple[Division, ...]:
         """Divisions having ``short`` as an alias (百步 -> 百步镇), larger units first."""
-        return _ordered(self._by_short.get(short, ()))
+        found = self._by_short.get(short)
+        if not found:
+            return ()
+        ordered = self._ordered_by.get(("short", short))
+        if ordered is None:
+            ordered = self._ordered_by[("short", short)] = _ordered(found)
+        return ordered
 
     def ancestors(self, code: str) -> tuple[Division, ...]:
         """Parent first, up to the province; empty for a province or an unknown code."""
@@ -461,6 +476,10 @@ def _open_villages(path: Path, towns: dict[str, Division]) -> _Villages | _Store
     return villages
 
 
+#: villages' answers a process keeps (:class:`_StoredVillages`)
+ASKED_KEPT = 50_000
+
+
 class _StoredVillages:
     """The village index as a read-only SQLite file (:class:`kg.derived.ReadOnlySQLite`)."""
 
@@ -470,6 +489,7 @@ class _StoredVillages:
         self.path = path
         self._rows = ReadOnlySQLite(path).rows
         self._rows("SELECT code, name FROM villages WHERE row = 1")  # fails now if unreadable
+        self._asked: dict[str, tuple[Division, ...]] = {}
 
     @staticmethod
     def _division(row: tuple[str, str]) -> Division:
@@ -480,12 +500,26 @@ class _StoredVillages:
         return map(self._division, self._rows("SELECT code, name FROM villages ORDER BY row"))
 
     def by_code(self, code: str) -> Division | None:
-        rows = self._rows("SELECT code, name FROM villages WHERE code = ?", code)
-        return self._division(rows[0]) if rows else None
+        found = self._asked.get(code)
+        if found is None:
+            rows = self._rows("SELECT code, name FROM villages WHERE code = ?", code)
+            found = self._keep(code, (self._division(rows[0]),) if rows else ())
+        return found[0] if found else None
 
     def named(self, name: str) -> tuple[Division, ...]:
-        return tuple(map(self._division, self._rows(
-            "SELECT code, name FROM villages WHERE name = ? ORDER BY row", name)))
+        found = self._asked.get("\0" + name)  # (no code starts with NUL)
+        if found is None:
+            found = self._keep("\0" + name, tuple(map(self._division, self._rows(
+                "SELECT code, name FROM villages WHERE name = ? ORDER BY row", name))))
+        return found
+
+    def _keep(self, key: str, found: tuple[Division, ...]) -> tuple[Division, ...]:
+        """Answers are kept, up to ASKED_KEPT (then forgotten at once): an article asks for
+        the same villages again and again (each candidate's ancestors)."""
+        if len(self._asked) >= ASKED_KEPT:
+            self._asked.clear()
+        self._asked[key] = found
+        return found
 
     def of_town(self, town_code: str) -> tuple[Division, ...]:
         return tuple(map(self._division, self._rows(
