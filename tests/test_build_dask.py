@@ -15,7 +15,10 @@ distributed = pytest.importorskip("distributed")
 FILES = ("dev-002.txt", "dev-005.txt", "dev-008.txt")
 
 
-def test_dask_cluster_build_equals_the_local_build(tmp_path):
+def test_dask_cluster_build_equals_the_local_build(tmp_path, monkeypatch):
+    """Two documents a task here (16 in a real build), so the three contents take two
+    tasks, which may run on either worker."""
+    monkeypatch.setattr("kg.engine.DASK_BATCH", 2)
     inputs = tmp_path / "in"
     inputs.mkdir()
     for name in FILES:
