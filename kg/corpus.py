@@ -392,7 +392,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
     """Write the four outputs into ``folder``: in full from the cache store, or by patching
     the previous set when ``patch`` says what changed."""
     from kg.assemble import label_choices
-    from kg.patch import VIEW_STATE, VIEW_TEXTS, previous_view, write_patched
+    from kg.patch import VIEW_ROWS, VIEW_STATE, VIEW_TEXTS, previous_view, write_patched
     from kg.sparql.store import MARKER, writable_store
     from kg.stream import (
         LabelMerge,
@@ -404,6 +404,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         write_turtle,
     )
     from kg.view.lines import BlockReader, load_texts, save_texts, sentence_texts
+    from kg.view.rows import ViewRows
     from kg.view.stored import write_html_from_store
 
     with open(folder / "entities.jsonl", "w", encoding="utf-8", newline="\n") as stream:
@@ -412,7 +413,8 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
             report.characters += entry.characters
             stream.write(entity_line(name, entry.record) + "\n")
     # what the view shows, read from the blocks as they are written
-    viewed = BlockReader() if patch is None else previous_view(patch)
+    viewed = BlockReader(ViewRows(folder / VIEW_ROWS)) if patch is None \
+        else previous_view(patch, folder)
     if patch is None:
         # the documents' lines, written by the workers, merged; the file names and the
         # schema facts added here
@@ -434,7 +436,8 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         "pyoxigraph store written by kg build\n", encoding="utf-8")
     viewed.save(folder / VIEW_STATE)  # for the next patched build
     texts = {} if patch is None else load_texts(patch.previous / VIEW_TEXTS)
-    data = viewed.data(store, consume=True, texts=texts)
+    data = viewed.data(store, texts=texts)
+    viewed.rows.close()
     del viewed, texts
     for kind, (named, listed_only, ancestors) in data.type_counts().items():
         report.entities[kind] += named

@@ -173,13 +173,24 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
 #: of the sentences its page shows, kept in the set
 VIEW_STATE = ".view-state.pickle"
 VIEW_TEXTS = ".view-texts.pickle"
+#: the view's rows of a set (:class:`kg.view.rows.ViewRows`)
+VIEW_ROWS = ".view-rows.sqlite"
 
 
-def previous_view(patch: Plan) -> BlockReader:
-    """The previous set's reading for the view, or an empty reader if it has none."""
+def previous_view(patch: Plan, folder: Path) -> BlockReader:
+    """The previous set's reading for the view, its rows copied into the new set's
+    ``folder``; or an empty reader, its rows there, if it has none that can be read."""
     from kg.view.lines import BlockReader
+    from kg.view.rows import ViewRows
 
-    return BlockReader.load(patch.previous / VIEW_STATE) or BlockReader()
+    rows = ViewRows.copied(patch.previous / VIEW_ROWS, folder / VIEW_ROWS)
+    reader = BlockReader.load(patch.previous / VIEW_STATE, rows) if rows is not None else None
+    if reader is None:
+        if rows is not None:
+            rows.close()
+        (folder / VIEW_ROWS).unlink(missing_ok=True)
+        reader = BlockReader(ViewRows(folder / VIEW_ROWS))
+    return reader
 
 
 def _blocks(stream: IO[str], header: str, chunk: int = 1 << 20) -> Iterator[str]:

@@ -17,10 +17,32 @@ from kg.view.stored import read_store
 from tests.conftest import DEV, SEEDS, TRAIN
 
 
+def _cited(data, items, first=None):
+    return [(data.sentences.iris[e.sentence], e.text) for e in items[:first]]
+
+
 def same_data(left, right) -> None:
-    assert left.entities == right.entities
-    assert left.relations == right.relations
-    assert list(left.sentences) == list(right.sentences)
+    """``left``, read from the blocks, is ``right``, read from the store, with every
+    entity's and relation's evidence cut to the first MAX_EVIDENCE (an entity keeps the
+    count of all) and only the sentences they cite."""
+    from dataclasses import replace
+
+    from kg.view.page import MAX_EVIDENCE
+
+    assert left.entities.keys() == right.entities.keys()
+    for node, entity in right.entities.items():
+        got = left.entities[node]
+        assert replace(got, evidence=[], evidence_total=None) == replace(entity, evidence=[])
+        assert _cited(left, got.evidence) == _cited(right, entity.evidence, MAX_EVIDENCE)
+        assert (got.evidence_total or 0) == len(entity.evidence)
+    assert [replace(r, evidence=[]) for r in left.relations] == \
+        [replace(r, evidence=[]) for r in right.relations]
+    for got, relation in zip(left.relations, right.relations, strict=True):
+        assert _cited(left, got.evidence) == _cited(right, relation.evidence, MAX_EVIDENCE)
+    index = {iri: n for n, iri in enumerate(right.sentences.iris)}
+    assert left.sentences.iris and all(
+        left.sentences[n] == right.sentences[index[iri]]
+        for n, iri in enumerate(left.sentences.iris))
     assert left.documents == right.documents
     assert left.relation_labels == right.relation_labels
 
@@ -52,6 +74,29 @@ def test_the_blocks_give_the_store_readers_data(built):
     assert sum(e.mentions for e in expected.entities.values()) > 1000
     assert any(", " in name or name.endswith("repost.txt") for name in expected.documents)
     same_data(reader.data(store), expected)
+
+
+@pytest.mark.parametrize("first", [2, 40])
+def test_the_page_of_the_blocks_is_the_page_of_the_store(built, tmp_path, monkeypatch, first):
+    """The page drawn from the reading kept while building (each entity's first evidence
+    items and counts, its rows in SQLite) is byte for byte the page drawn from everything
+    read back from the store, also when the page carries fewer evidence items than most
+    entities have."""
+    from kg.view.stored import write_html_from_store
+
+    monkeypatch.setattr("kg.view.page.MAX_EVIDENCE", first)
+    _, out = built
+    reader = BlockReader()
+    with open(out / "graph.ttl", encoding="utf-8") as stream:
+        for block in stream.read().split("\n\n")[1:]:
+            reader.written_block(block)
+    store = pyoxigraph.Store.read_only(os.path.realpath(out / "store"))
+    data = reader.data(store)
+    if first == 2:  # the cut is made: many entities have more evidence than the page shows
+        assert sum(1 for e in data.entities.values() if (e.evidence_total or 0) > first) > 10
+    write_html_from_store(store, tmp_path / "blocks.html", data)
+    write_html_from_store(store, tmp_path / "store.html")
+    assert (tmp_path / "blocks.html").read_bytes() == (tmp_path / "store.html").read_bytes()
 
 
 @pytest.mark.parametrize("kept", ["kept", "absent", "damaged"])

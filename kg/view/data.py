@@ -61,6 +61,9 @@ class Entity:
     mentioned: bool = False  # False for gazetteer-only ancestors
     in_text: bool = False  # kg:mentionedIn: named in an article's own text (not only its asides)
     evidence: list[Evidence] = field(default_factory=list)
+    #: how many evidence items there are when ``evidence`` holds only the first ones (the
+    #: view's data read while building, :class:`kg.view.lines.BlockReader`); else None
+    evidence_total: int | None = None
 
 
 @dataclass

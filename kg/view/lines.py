@@ -4,9 +4,12 @@ store afterwards.
 ``kg build`` writes ``graph.ttl`` one subject block at a time (:func:`kg.stream.turtle_blocks`,
 or the previous file's blocks when it patches it, :mod:`kg.patch`). :class:`BlockReader`
 takes each block as it goes by and keeps what the view needs; :meth:`BlockReader.data`
-then gives the same :class:`~kg.view.data.ViewData` as :func:`kg.view.stored.read_store` on
-the finished store (``tests/test_view_lines.py`` checks it on real builds), without a
-second pass over the store: reading it back took longer than writing the Turtle. The
+then gives what the page shows of :func:`kg.view.stored.read_store`'s
+:class:`~kg.view.data.ViewData` on the finished store — the same entities and relations,
+each with its first :data:`~kg.view.page.MAX_EVIDENCE` evidence items, and the sentences
+they cite; the page is byte-identical (``tests/test_view_lines.py`` checks both on real
+builds) — without a second pass over the store, and without holding every mention: the
+rows that grow with the articles are in a SQLite file (:mod:`kg.view.rows`). The
 sentences' texts stay in the store, read only for the sentences the page shows.
 """
 
@@ -15,7 +18,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +27,8 @@ from kg.view.data import LEVEL_LABELS, RELATION_LABELS, TYPES, Entity, Evidence,
 
 if TYPE_CHECKING:
     import pyoxigraph
+
+    from kg.view.rows import ViewRows
 
 #: a term written by kg.stream: a string (escapes inside, then a language or a datatype),
 #: an IRI between <>, or a bare word (prefixed name, integer); terms are separated by " , "
@@ -103,24 +107,22 @@ def _unescape_char(match: re.Match[str]) -> str:
 class BlockReader:
     """What the view needs, from every block of the graph (:meth:`block`), in any order.
 
-    Everything is kept by the subject of the block it came from (a mention's rows by its
-    document's, as a document's mentions are replaced together), so that a patched build
-    (:mod:`kg.patch`) can start from the previous build's reader (:meth:`save`,
-    :meth:`load`), :meth:`forget` the subjects it replaces and read only their new blocks.
-    Repeated strings (sentences, entities, mention texts) are kept once."""
+    What grows with the articles (sentences, mentions, statements) goes to
+    :class:`~kg.view.rows.ViewRows`, a SQLite file of the output set; the entities, the
+    documents' names and the relations between entities stay here. Everything is kept by
+    the subject of the block it came from (a mention's rows by its document's, as a
+    document's mentions are replaced together), so that a patched build (:mod:`kg.patch`)
+    can start from the previous build's reader (:meth:`save`, :meth:`load`),
+    :meth:`forget` the subjects it replaces and read only their new blocks."""
 
-    def __init__(self) -> None:
+    def __init__(self, rows: ViewRows | None = None) -> None:
+        from kg.view.rows import ViewRows
+
+        self.rows = rows if rows is not None else ViewRows()
         self.entities: dict[str, Entity] = {}
         self.documents: dict[str, list[str]] = {}  # document → its file names
-        self.sentences: dict[str, str] = {}  # sentence → its document ("" if none)
-        # (entity, sentence, text) for every refersTo × inSentence × text, by document (a
-        # document's mentions are replaced together) or by subject (any other subject)
-        self.mentions: dict[str, list[tuple[str, str, str]]] = {}
         self.direct: dict[str, list[tuple[str, str, str]]] = {}  # (source, relation, target)
-        # (relation, rule, evidence sentences) of every statement, by document as mentions
-        self.statements: dict[str, list[tuple[tuple[str, str, str], str, tuple[str, ...]]]] = {}
         self.labels: dict[str, tuple[str, str]] = {}  # relation's subject → (name, zh label)
-        self._interned: dict[str, str] = {}
 
     def written_block(self, block: str) -> None:
         """:meth:`block` of a block's text (of a Turtle file kg.stream wrote)."""
@@ -131,33 +133,34 @@ class BlockReader:
     def forget(self, subject: str) -> None:
         """Drop what the block of ``subject`` (written form) gave."""
         node = iri(subject) or ""
-        for table in (self.entities, self.documents, self.sentences, self.direct,
-                      self.labels):
+        for table in (self.entities, self.documents, self.direct, self.labels):
             table.pop(node, None)
-        self.mentions.pop(_part_key(node, "m"), None)
-        self.statements.pop(_part_key(node, "r"), None)
+        self.rows.forget(node, _part_key(node, "m"), _part_key(node, "r"))
 
     def save(self, path: Path) -> None:
+        """Keep the reader for the next patched build: this in ``path``, the rows in their
+        file."""
         import pickle
 
-        state = {name: value for name, value in self.__dict__.items() if name != "_interned"}
+        self.rows.save()
+        state = {name: value for name, value in self.__dict__.items() if name != "rows"}
         with open(path, "wb") as stream:
             pickle.dump(state, stream, protocol=5)
 
     @classmethod
-    def load(cls, path: Path) -> BlockReader | None:
-        """The reader :meth:`save` wrote, or None if it cannot be read."""
+    def load(cls, path: Path, rows: ViewRows) -> BlockReader | None:
+        """The reader :meth:`save` wrote, with its ``rows``, or None if it cannot be read."""
         import pickle
 
         from kg.gazetteer import bulk_loading
 
-        reader = cls()
+        reader = cls(rows)
         try:
             with open(path, "rb") as stream, bulk_loading():
                 state = pickle.load(stream)  # noqa: S301 (written by kg, in its output folder)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError):
             return None
-        if not isinstance(state, dict) or set(state) != set(reader.__dict__) - {"_interned"}:
+        if not isinstance(state, dict) or set(state) != set(reader.__dict__) - {"rows"}:
             return None
         reader.__dict__.update(state)
         return reader
@@ -176,7 +179,7 @@ class BlockReader:
             self.documents[node] = [text(o) for o in by.get("kg:fileName", ())] or [""]
         if "kg:Sentence" in types:
             docs = sorted(iri(o) or "" for o in by.get("kg:inDocument", ()))
-            self.sentences[self._intern(node)] = self._intern(docs[0] if docs else "")
+            self.rows.sentence(node, docs[0] if docs else "")
         if "rdf:Statement" in types:
             self._statement(node, by)
         direct = [(node, name, target) for predicate, name in _RELATIONS.items()
@@ -184,27 +187,16 @@ class BlockReader:
         if direct:
             self.direct[node] = direct
         if "kg:refersTo" in by:
-            intern = self._intern
-            where = [intern(iri(o) or "") for o in by.get("kg:inSentence", ())] or [""]
-            said = [intern(text(o)) for o in by.get("kg:text", ())] or [""]
-            self.mentions.setdefault(intern(_part_key(node, "m")), []).extend(
-                (intern(iri(target) or text(target)), w, t)
-                for target in by["kg:refersTo"] for w in where for t in said)
+            where = [iri(o) or "" for o in by.get("kg:inSentence", ())] or [""]
+            said = [text(o) for o in by.get("kg:text", ())] or [""]
+            self.rows.mentions(_part_key(node, "m"), (
+                (iri(target) or text(target), w, t)
+                for target in by["kg:refersTo"] for w in where for t in said))
         if subject in _RELATIONS:
             zh = sorted(text(o) for o in by.get("rdfs:label", ())
                         if o[0] == '"' and _language(o).startswith("zh") and text(o))
             if zh:
                 self.labels[node] = (_RELATIONS[subject], zh[0])
-
-    def _mention_rows(self, consume: bool) -> Iterator[tuple[str, str, str]]:
-        if not consume:
-            yield from itertools.chain.from_iterable(self.mentions.values())
-            return
-        while self.mentions:
-            yield from self.mentions.popitem()[1]
-
-    def _intern(self, value: str) -> str:
-        return self._interned.setdefault(value, value)
 
     def _entity(self, node: str, kind: str, by: dict[str, list[str]]) -> None:
         entity = Entity(iri=node, type=kind, label="")
@@ -223,28 +215,27 @@ class BlockReader:
         self.entities[node] = entity
 
     def _statement(self, node: str, by: dict[str, list[str]]) -> None:
-        intern = self._intern
-        cited = tuple(intern(iri(o) or "") for o in by.get("kg:evidence", ()))
-        rules = [intern(text(o)) for o in by.get("kg:rule", ())] or [""]
-        rows = self.statements.setdefault(intern(_part_key(node, "r")), [])
+        cited: list[str | None] = [iri(o) or "" for o in by.get("kg:evidence", ())] or [None]
+        rules = [text(o) for o in by.get("kg:rule", ())] or [""]
+        rows: list[tuple[str, str, str, str, str | None]] = []
         for predicate in by.get("rdf:predicate", ()) or [""]:
-            name = intern((iri(predicate) or "").rsplit("#", 1)[-1] if predicate else "")
+            name = (iri(predicate) or "").rsplit("#", 1)[-1] if predicate else ""
             for source in by.get("rdf:subject", ()) or [""]:
                 for target in by.get("rdf:object", ()) or [""]:
-                    key = (intern(iri(source) or "" if source else ""), name,
-                           intern(iri(target) or "" if target else ""))
-                    rows.extend((key, rule, cited) for rule in rules)
+                    rows.extend((iri(source) or "" if source else "", name,
+                                 iri(target) or "" if target else "", rule, sentence)
+                                for rule in rules for sentence in cited)
+        self.rows.statements(_part_key(node, "r"), rows)
 
-    def data(self, store: pyoxigraph.Store, consume: bool = False,
-             texts: dict[str, str] | None = None) -> ViewData:
+    def data(self, store: pyoxigraph.Store, texts: dict[str, str] | None = None) -> ViewData:
         """The view's data; ``store`` holds the same graph (the page reads the texts of the
         sentences it shows from it, or from ``texts``, by sentence IRI, when there: see
-        :func:`sentence_texts`). ``consume``: empty the mention rows while making the
-        evidence from them (the two are never both held whole)."""
+        :func:`sentence_texts`). Each entity and relation carries its first
+        :data:`~kg.view.page.MAX_EVIDENCE` evidence items, all the page shows (an entity
+        also the count of all), and the sentences are those they cite."""
+        from kg.view.page import MAX_EVIDENCE
         from kg.view.stored import _Reader, _Sentences
 
-        if consume:
-            self._interned.clear()  # (the strings stay, shared; the table is not needed)
         # copies: the reader stays as it is (it may be saved, or patched again)
         entities = {node: replace(entity, evidence=[]) for node, entity in self.entities.items()}
         documents: list[str] = []
@@ -252,36 +243,39 @@ class BlockReader:
         for doc in sorted(self.documents):
             doc_index[doc] = len(documents)
             documents.append(min(self.documents[doc]) or doc.rsplit("/", 1)[-1])
-        sentence_iris = sorted(self.sentences)
-        sentence_index = {node: i for i, node in enumerate(sentence_iris)}
-        sentences = _Sentences(_Reader(store), sentence_iris,
-                               [doc_index.get(self.sentences[s], -1) for s in sentence_iris],
-                               texts)
-        for target, where, said in self._mention_rows(consume):
-            entity = entities.get(target)
-            if entity is None:
-                continue
-            entity.mentions += 1
-            index = sentence_index.get(where)
-            if index is not None:
-                entity.evidence.append(Evidence(index, said))
-        for entity in entities.values():
-            entity.evidence.sort(key=lambda e: (e.sentence, e.text))
+        for target, count in self.rows.mention_counts():
+            if (entity := entities.get(target)) is not None:
+                entity.mentions = count
+        cited: dict[str, str] = {}  # sentence → its document, of the evidence kept
+        entity_items: list[tuple[Entity, str, str]] = []
+        for target, sentence, said, doc, total in self.rows.entity_evidence(MAX_EVIDENCE):
+            if (entity := entities.get(target)) is not None:
+                entity.evidence_total = total
+                entity_items.append((entity, sentence, said))
+                cited[sentence] = doc
         found: dict[tuple[str, str, str], Relation] = {}
         for source, name, target in sorted(itertools.chain.from_iterable(self.direct.values())):
             if source in entities and target in entities and source != target:
                 found.setdefault((source, name, target), Relation(source, target, name))
-        evidence: dict[tuple[str, str, str], list[Evidence]] = defaultdict(list)
-        for key, rule, cited in itertools.chain.from_iterable(self.statements.values()):
+        for key in sorted(self.rows.relation_keys()):
             source, name, target = key
-            if name not in ENTITY_RELATIONS or source not in entities or target not in entities:
-                continue
-            found.setdefault(key, Relation(source, target, name))
-            for sentence in cited:
-                if (index := sentence_index.get(sentence)) is not None:
-                    evidence[key].append(Evidence(index, rule))
-        for key, items in evidence.items():
-            found[key].evidence = sorted(items, key=lambda e: (e.sentence, e.text))
+            if name in ENTITY_RELATIONS and source in entities and target in entities:
+                found.setdefault(key, Relation(source, target, name))
+        relation_items: list[tuple[Relation, str, str]] = []
+        for source, name, target, sentence, rule, doc in self.rows.relation_evidence(
+                MAX_EVIDENCE):
+            if (relation := found.get((source, name, target))) is not None \
+                    and name in ENTITY_RELATIONS:
+                relation_items.append((relation, sentence, rule))
+                cited[sentence] = doc
+        sentence_iris = sorted(cited)
+        sentence_index = {node: i for i, node in enumerate(sentence_iris)}
+        sentences = _Sentences(_Reader(store), sentence_iris,
+                               [doc_index.get(cited[s], -1) for s in sentence_iris], texts)
+        for entity, sentence, said in entity_items:
+            entity.evidence.append(Evidence(sentence_index[sentence], said))
+        for relation, sentence, rule in relation_items:
+            relation.evidence.append(Evidence(sentence_index[sentence], rule))
         relations = sorted(found.values(), key=lambda rel: (rel.source, rel.relation, rel.target))
         labels = dict(RELATION_LABELS)
         found_labels = dict(self.labels.values())

@@ -100,7 +100,8 @@ def payload(data: ViewData, selection: Selection, options: ViewOptions) -> dict[
             node["g"] = 1
         if entity.evidence:
             node["e"] = evidence(entity.evidence)
-            node["ne"] = len(entity.evidence)
+            node["ne"] = (len(entity.evidence) if entity.evidence_total is None
+                          else entity.evidence_total)
         if iri in hidden:
             node["h"] = index[hidden[iri]]  # folded into this district until it is opened
         if iri in selection.folded:
