@@ -22,6 +22,7 @@ proportional to the change plus one pass over the Turtle text.
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -133,8 +134,7 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
         if owned_by_document(iri):
             owned.add(iri[len(str(ID)) + 4:][:16])
         else:
-            node = pyoxigraph.NamedNode(iri)
-            lines.update(merged.lines(cache.store.quads_for_pattern(node, None, None, None)))
+            lines.update(merged.lines(_distinct_triples(cache.store, pyoxigraph.NamedNode(iri))))
         lines.update(merged.lines(extra.get(iri, ())))
     for digest in sorted(owned):  # as the workers wrote them (no label merge: no entity)
         lines.update(line for line in cache.owned_lines(digest)
@@ -169,6 +169,20 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
     return patch.triples - removed + added, store
 
 
+#: an entity's triples from every document's graph, each once (an entity named in many
+#: documents has the same type and labels in each: the store drops the repeats)
+_DISTINCT = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def _distinct_triples(store: pyoxigraph.Store, node: pyoxigraph.NamedNode,
+                      ) -> Iterator[tuple[object, object, object]]:
+    import pyoxigraph
+
+    found = store.query(_DISTINCT, substitutions={pyoxigraph.Variable("s"): node})
+    for row in found:  # type: ignore[union-attr]
+        yield node, row[1], row[2]
+
+
 #: the view's reading of a set's blocks (:class:`kg.view.lines.BlockReader`), and the texts
 #: of the sentences its page shows, kept in the set
 VIEW_STATE = ".view-state.pickle"
@@ -193,9 +207,10 @@ def previous_view(patch: Plan, folder: Path) -> BlockReader:
     return reader
 
 
-def _blocks(stream: IO[str], header: str, chunk: int = 1 << 20) -> Iterator[str]:
+def _blocks(stream: IO[str], header: str, chunk: int = 1 << 20) -> Iterator[list[str]]:
     """The blocks of a Turtle file written by :mod:`kg.stream`, each without its final
-    newline, read in bounded memory; checks that its prefixes are ``header``'s."""
+    newline, a chunk's whole blocks at a time, read in bounded memory; checks that its
+    prefixes are ``header``'s."""
     rest = ""
     first = True
     while data := stream.read(chunk):
@@ -205,19 +220,21 @@ def _blocks(stream: IO[str], header: str, chunk: int = 1 << 20) -> Iterator[str]
             if pieces[0] + "\n\n" != header:
                 raise ValueError("the previous graph.ttl has other prefixes")
             pieces, first = pieces[1:], False
-        yield from pieces
+        if pieces:
+            yield pieces
     if rest.strip():
-        yield rest.rstrip("\n")
+        yield [rest.rstrip("\n")]
 
 
-def _merge(old: Iterable[str], new: list[tuple[str, str]], replaced: set[str],
+def _merge(old: Iterable[list[str]], new: list[tuple[str, str]], replaced: set[str],
            stream: IO[str], header: str, on_block: Callable[[str], None] | None = None,
            ) -> None:
     """Write the old blocks, without those of ``replaced`` subjects, and the new blocks,
-    in subject order."""
+    in subject order. A chunk of old blocks that no change falls in is written as it is."""
     stream.write(header)
     separator = ""
     index = 0
+    ordered = sorted(replaced)
 
     def emit(block: str) -> None:
         nonlocal separator
@@ -226,12 +243,20 @@ def _merge(old: Iterable[str], new: list[tuple[str, str]], replaced: set[str],
         if on_block is not None:
             on_block(block)
 
-    for block in old:
-        subject = block[:block.index("\n")]
-        while index < len(new) and new[index][0] < subject:
-            emit(new[index][1])
-            index += 1
-        if subject not in replaced:
-            emit(block + "\n")
+    for blocks in old:
+        last = blocks[-1][:blocks[-1].index("\n")]
+        if on_block is None and (index == len(new) or new[index][0] > last) and \
+                bisect.bisect_left(ordered, blocks[0][:blocks[0].index("\n")]) == \
+                bisect.bisect_right(ordered, last):
+            stream.write(separator + "\n\n".join(blocks) + "\n")
+            separator = "\n"
+            continue
+        for block in blocks:
+            subject = block[:block.index("\n")]
+            while index < len(new) and new[index][0] < subject:
+                emit(new[index][1])
+                index += 1
+            if subject not in replaced:
+                emit(block + "\n")
     for _, block in new[index:]:
         emit(block)

@@ -208,3 +208,33 @@ def test_the_process_pool_and_this_process_build_the_same_bytes(tmp_path):
     here = build_outputs([inputs], tmp_path / "here", jobs=0, validate="never")
     assert pooled.extracted == here.extracted == IN_PROCESS + 4
     assert snapshot(tmp_path / "pool") == snapshot(tmp_path / "here")
+
+
+def test_a_patch_copies_the_untouched_chunks_and_replaces_the_changed_blocks(tmp_path):
+    """kg.patch's merge of a previous graph.ttl (read a few hundred bytes at a time, so most
+    chunks have no change in them and are copied whole) with replaced, removed and new
+    blocks is the Turtle of the changed lines written in full."""
+    import io
+
+    from kg.patch import _blocks, _merge
+    from kg.stream import TurtleNamer, turtle_blocks, write_turtle
+
+    namer = TurtleNamer()
+    subjects = [f"<https://w3id.org/minsheng-kg/id/doc/{n:04d}>" for n in range(0, 400, 2)]
+    lines = sorted(f"{s}\t1kg:start\t{k}" for s in subjects for k in range(3))
+    before = io.StringIO()
+    write_turtle(lines, namer, before)
+    # subject 0010 changes, 0020 goes, 0021 and 0999 come
+    changed = {subjects[5]: [f"{subjects[5]}\t1kg:end\t7"], subjects[10]: []}
+    added = [f"<https://w3id.org/minsheng-kg/id/doc/{n:04d}>\t1kg:end\t1" for n in (21, 999)]
+    after_lines = sorted([line for line in lines if line.split("\t")[0] not in changed]
+                         + [line for new in changed.values() for line in new] + added)
+    expected = io.StringIO()
+    write_turtle(after_lines, namer, expected)
+    new = [(subject, block) for subject, block, _ in turtle_blocks(sorted(
+        [line for lines_ in changed.values() for line in lines_] + added))]
+    merged = io.StringIO()
+    before.seek(0)
+    _merge(_blocks(before, namer.header(), chunk=300), new, set(changed), merged, namer.header())
+    assert merged.getvalue() == expected.getvalue()
+    assert len(before.getvalue()) > 20 * 300  # many chunks, most of them untouched

@@ -12,10 +12,13 @@ client's memory does not grow with the corpus.
 
 from __future__ import annotations
 
+import itertools
+import operator
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import cast
 
 #: rows gathered before one insert
 _BATCH = 20_000
@@ -30,24 +33,17 @@ CREATE TABLE IF NOT EXISTS statements (part TEXT NOT NULL, source TEXT NOT NULL,
 CREATE INDEX IF NOT EXISTS statements_part ON statements (part);
 """
 
-# The first ``?`` evidence items of each entity (relation) by (sentence IRI, text): the
-# order of the view's sentence indexes, which follow the sentences' IRIs; a mention whose
-# sentence has no block of its own counts as a mention, not as evidence.
+# Every evidence item, in the order of the view's evidence lists: by entity (relation), then
+# sentence IRI (the order of the view's sentence indexes) and text; a mention whose sentence
+# has no block of its own counts as a mention, not as evidence.
 _ENTITY_EVIDENCE = """
-SELECT entity, sentence, text, doc, total FROM (
-  SELECT m.entity, m.sentence, m.text, s.doc,
-    ROW_NUMBER() OVER (PARTITION BY m.entity ORDER BY m.sentence, m.text) AS n,
-    COUNT(*) OVER (PARTITION BY m.entity) AS total
-  FROM mentions m JOIN sentences s ON s.iri = m.sentence)
-WHERE n <= ? ORDER BY entity, n
+SELECT m.entity, m.sentence, m.text, s.doc FROM mentions m JOIN sentences s ON s.iri = m.sentence
+ORDER BY m.entity, m.sentence, m.text
 """
 _RELATION_EVIDENCE = """
-SELECT source, name, target, sentence, rule, doc FROM (
-  SELECT t.source, t.name, t.target, t.sentence, t.rule, s.doc,
-    ROW_NUMBER() OVER (PARTITION BY t.source, t.name, t.target
-                       ORDER BY t.sentence, t.rule) AS n
-  FROM statements t JOIN sentences s ON s.iri = t.sentence)
-WHERE n <= ? ORDER BY source, name, target, n
+SELECT t.source, t.name, t.target, t.sentence, t.rule, s.doc
+FROM statements t JOIN sentences s ON s.iri = t.sentence
+ORDER BY t.source, t.name, t.target, t.sentence, t.rule
 """
 
 
@@ -127,7 +123,11 @@ class ViewRows:
         """(entity, sentence, text, sentence's document, evidence count): each entity's first
         ``first`` evidence items."""
         self.flush()
-        yield from self.db.execute(_ENTITY_EVIDENCE, (first,))
+        rows = self.db.execute(_ENTITY_EVIDENCE)
+        for entity, items in itertools.groupby(rows, key=operator.itemgetter(0)):
+            kept, total = _first(items, first)
+            for _, sentence, text, doc in kept:
+                yield entity, sentence, text, doc, total
 
     def relation_keys(self) -> Iterator[tuple[str, str, str]]:
         self.flush()
@@ -137,4 +137,17 @@ class ViewRows:
         """(source, relation, target, sentence, rule, sentence's document): each relation's
         first ``first`` evidence items."""
         self.flush()
-        yield from self.db.execute(_RELATION_EVIDENCE, (first,))
+        rows = self.db.execute(_RELATION_EVIDENCE)
+        for _, items in itertools.groupby(rows, key=operator.itemgetter(0, 1, 2)):
+            yield from cast("list[tuple[str, str, str, str, str, str]]", _first(items, first)[0])
+
+
+def _first(rows: Iterable[tuple[str, ...]], first: int) -> tuple[list[tuple[str, ...]], int]:
+    """The first ``first`` rows, and how many there are (without keeping the rest)."""
+    kept: list[tuple[str, ...]] = []
+    total = 0
+    for row in rows:
+        total += 1
+        if total <= first:
+            kept.append(row)
+    return kept, total
