@@ -82,7 +82,7 @@ class BuildCache:
 
     def __init__(self, folder: Path, store: pyoxigraph.Store, db: sqlite3.Connection) -> None:
         self.folder = folder
-        self.store = store
+        self._store: pyoxigraph.Store | None = store
         self.db = db
         # the batch whose triples are loading in a thread, and its entries (indexed after)
         self._loading: tuple[list[Entry], Future[None]] | None = None
@@ -119,10 +119,22 @@ class BuildCache:
             self.wait()
         finally:
             self._loader.shutdown()
-        self.store.flush()
+        self.close_store()
         self.db.commit()
         self.db.close()
-        del self.store
+
+    def close_store(self) -> None:
+        """Flush and close the store (RocksDB gives back its caches); the index stays open."""
+        self.wait()
+        if self._store is not None:
+            self._store.flush()
+            self._store = None
+
+    @property
+    def store(self) -> pyoxigraph.Store:
+        if self._store is None:
+            raise RuntimeError("the cache's store is closed")
+        return self._store
 
     def _drop_orphans(self) -> None:
         """Graphs without an index entry: a build killed after loading, before indexing."""

@@ -212,7 +212,8 @@ def build(paths: Iterable[str | os.PathLike[str]] | str | os.PathLike[str]) -> G
 #: above this many triples build_outputs leaves SHACL validation to `kg validate` (pySHACL
 #: runs at about 40 µs per triple: 13 s for the graph of 3 MB of articles)
 AUTO_VALIDATE_TRIPLES = 200_000
-#: N-Quads gathered before one bulk load into the cache's store
+#: what is held of new contents (their N-Quads and lines) before it goes to the cache: one
+#: bulk load of the N-Quads into the cache's store, then the lines into its index
 LOAD_BATCH_BYTES = 32 << 20
 
 
@@ -315,7 +316,7 @@ def build_outputs(
                                    outcome.characters, outcome.lines))
                 quads.append(outcome.nquads)
                 unloaded.add(outcome.key)
-                size += len(outcome.nquads)
+                size += len(outcome.nquads) + len(outcome.lines)
                 worked(len(files))
                 if size >= LOAD_BATCH_BYTES:
                     cache.add(batch, quads)
@@ -420,6 +421,7 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         # schema facts added here
         namer = TurtleNamer()
         choices = label_choices(cache.store)
+        cache.close_store()  # what follows reads the index only: its memory is given back
         names = (file_name_triple(entry.digest, name) for name, entry in cache.files())
         extra = MergedLines({}, namer).lines(itertools.chain(schema_triples(), names))
         lines = merged_lines(cache.lines, extra, LabelMerge(choices, namer), folder)
