@@ -117,7 +117,8 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, help="kg build --jobs (default: kg's default)")
     parser.add_argument("--keep", type=Path, help="keep the corpus and outputs in this folder")
     parser.add_argument("--query-runs", type=int, default=3,
-                        help="runs of each named query; the median counts (default 3)")
+                        help="runs of each named query; the median counts (default 3; 0: "
+                             "no queries)")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="kg-scale-"))
     try:
@@ -141,7 +142,10 @@ def main() -> None:
         print(f"| store (OUT/store) | {folder_mb(work / 'out' / 'store'):,.1f} MB |")
         print(f"| cache (OUT/.kg-cache: per-document graphs + index) | "
               f"{folder_mb(work / 'out' / '.kg-cache'):,.1f} MB |")
-        for name, latency, rows in query_latency(work / "out" / "store", args.query_runs):
+        print(f"| the view's rows (a SQLite file of the set) | "
+              f"{folder_mb(work / 'out' / '.kg-current' / '.view-rows.sqlite'):,.1f} MB |")
+        runs = args.query_runs
+        for name, latency, rows in query_latency(work / "out" / "store", runs) if runs else ():
             print(f"| query {name} | {latency * 1000:,.1f} ms ({rows:,} rows) |", flush=True)
         print("kg build summary:\n  " + summary.strip().replace("\n", "\n  "))
     finally:
