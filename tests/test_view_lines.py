@@ -150,3 +150,12 @@ def test_a_block_parses_back_into_its_lines():
     assert iri("kg:Mention") == "https://w3id.org/minsheng-kg/ontology#Mention"
     assert iri("<https://example.org/a\\u0020b>") == "https://example.org/a b"
     assert iri('"literal"@zh') is None and text("kg:Mention") == ""
+
+
+def test_view_rows_that_cannot_be_written_are_an_output_error_naming_the_file(tmp_path):
+    from kg.errors import OutputError
+    from kg.view.rows import ViewRows
+
+    (tmp_path / "rows.sqlite").mkdir()  # a folder where the file should be
+    with pytest.raises(OutputError, match=r"rows\.sqlite: cannot be written \("):
+        ViewRows(tmp_path / "rows.sqlite")

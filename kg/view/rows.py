@@ -17,6 +17,7 @@ import operator
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
@@ -52,8 +53,11 @@ class ViewRows:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self.db = sqlite3.connect(":memory:" if path is None else path)
-        self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;" + _SCHEMA)
+        with self._errors():
+            self.db = sqlite3.connect(":memory:" if path is None else path)
+            # the file is part of an output set, which is only used once written whole
+            self.db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+                                  + _SCHEMA)
         self._pending: dict[str, list[tuple[str, ...]]] = {
             "sentences": [], "mentions": [], "statements": []}
 
@@ -85,9 +89,10 @@ class ViewRows:
     def forget(self, sentence: str, mentions: str, statements: str) -> None:
         """Drop a sentence, and the mentions and the statements kept under these parts."""
         self.flush()
-        self.db.execute("DELETE FROM sentences WHERE iri = ?", (sentence,))
-        self.db.execute("DELETE FROM mentions WHERE part = ?", (mentions,))
-        self.db.execute("DELETE FROM statements WHERE part = ?", (statements,))
+        with self._errors():
+            self.db.execute("DELETE FROM sentences WHERE iri = ?", (sentence,))
+            self.db.execute("DELETE FROM mentions WHERE part = ?", (mentions,))
+            self.db.execute("DELETE FROM statements WHERE part = ?", (statements,))
 
     def _add(self, table: str, *rows: tuple[str | None, ...]) -> None:
         pending = self._pending[table]
@@ -100,7 +105,8 @@ class ViewRows:
         if rows:
             marks = ", ".join("?" * len(rows[0]))
             verb = "INSERT OR REPLACE" if table == "sentences" else "INSERT"
-            self.db.executemany(f"{verb} INTO {table} VALUES ({marks})", rows)
+            with self._errors():
+                self.db.executemany(f"{verb} INTO {table} VALUES ({marks})", rows)
             rows.clear()
 
     def flush(self) -> None:
@@ -109,37 +115,54 @@ class ViewRows:
 
     def save(self) -> None:
         self.flush()
-        self.db.commit()
+        with self._errors():
+            self.db.commit()
 
     def close(self) -> None:
         self.save()
         self.db.close()
 
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's errors (a full disk …) as an OutputError naming the file."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            from kg.errors import OutputError
+
+            raise OutputError(f"{self.path or 'the view rows'}: cannot be written ({exc})"
+                              ) from exc
+
     def mention_counts(self) -> Iterator[tuple[str, int]]:
         self.flush()
-        yield from self.db.execute("SELECT entity, COUNT(*) FROM mentions GROUP BY entity")
+        with self._errors():
+            yield from self.db.execute("SELECT entity, COUNT(*) FROM mentions GROUP BY entity")
 
     def entity_evidence(self, first: int) -> Iterator[tuple[str, str, str, str, int]]:
         """(entity, sentence, text, sentence's document, evidence count): each entity's first
         ``first`` evidence items."""
         self.flush()
-        rows = self.db.execute(_ENTITY_EVIDENCE)
-        for entity, items in itertools.groupby(rows, key=operator.itemgetter(0)):
-            kept, total = _first(items, first)
-            for _, sentence, text, doc in kept:
-                yield entity, sentence, text, doc, total
+        with self._errors():
+            rows = self.db.execute(_ENTITY_EVIDENCE)
+            for entity, items in itertools.groupby(rows, key=operator.itemgetter(0)):
+                kept, total = _first(items, first)
+                for _, sentence, text, doc in kept:
+                    yield entity, sentence, text, doc, total
 
     def relation_keys(self) -> Iterator[tuple[str, str, str]]:
         self.flush()
-        yield from self.db.execute("SELECT DISTINCT source, name, target FROM statements")
+        with self._errors():
+            yield from self.db.execute("SELECT DISTINCT source, name, target FROM statements")
 
     def relation_evidence(self, first: int) -> Iterator[tuple[str, str, str, str, str, str]]:
         """(source, relation, target, sentence, rule, sentence's document): each relation's
         first ``first`` evidence items."""
         self.flush()
-        rows = self.db.execute(_RELATION_EVIDENCE)
-        for _, items in itertools.groupby(rows, key=operator.itemgetter(0, 1, 2)):
-            yield from cast("list[tuple[str, str, str, str, str, str]]", _first(items, first)[0])
+        with self._errors():
+            rows = self.db.execute(_RELATION_EVIDENCE)
+            for _, items in itertools.groupby(rows, key=operator.itemgetter(0, 1, 2)):
+                yield from cast("list[tuple[str, str, str, str, str, str]]",
+                                _first(items, first)[0])
 
 
 def _first(rows: Iterable[tuple[str, ...]], first: int) -> tuple[list[tuple[str, ...]], int]:
