@@ -59,11 +59,12 @@ def _pool(tasks: Iterable[Task], overrides: Overrides, jobs: int) -> Iterator[Ou
 
     tasks = iter(tasks)
     first = list(itertools.islice(tasks, IN_PROCESS + 1))
+    if first:
+        warm_up()  # before the fork: workers share the gazetteer, village index and tokenizer
     if len(first) <= IN_PROCESS:  # a few (or none: everything came from the cache)
         for source, key in first:
             yield document_outcome(source, key, overrides)
         return
-    warm_up()  # before the fork: workers share the gazetteer, village index and tokenizer
     context = multiprocessing.get_context("fork")
     step = partial(_step, overrides=overrides)
     with context.Pool(jobs, initializer=_lower_priority) as pool:

@@ -238,3 +238,13 @@ def test_a_patch_copies_the_untouched_chunks_and_replaces_the_changed_blocks(tmp
     _merge(_blocks(before, namer.header(), chunk=300), new, set(changed), merged, namer.header())
     assert merged.getvalue() == expected.getvalue()
     assert len(before.getvalue()) > 20 * 300  # many chunks, most of them untouched
+
+
+def test_a_build_gives_back_what_it_froze_from_the_garbage_collector(small, tmp_path):
+    """warm_up leaves the loaded tables out of the collector's passes during a build; a
+    notebook or a server that builds again and again must not keep them frozen after."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    report = build_outputs([small[0]], tmp_path / "out", jobs=2, validate="never")
+    assert report.extracted == 3 and gc.get_freeze_count() == 0
