@@ -207,26 +207,35 @@ def previous_view(patch: Plan, folder: Path) -> BlockReader:
     return reader
 
 
-def _blocks(stream: IO[str], header: str, chunk: int = 1 << 20) -> Iterator[list[str]]:
-    """The blocks of a Turtle file written by :mod:`kg.stream`, each without its final
-    newline, a chunk's whole blocks at a time, read in bounded memory; checks that its
-    prefixes are ``header``'s."""
+def _blocks(stream: IO[str], header: str, chunk: int = 1 << 20) -> Iterator[str]:
+    """The blocks of a Turtle file written by :mod:`kg.stream`, a chunk's whole blocks at a
+    time as one text (blocks joined by their blank line, without the final newline), read
+    in bounded memory; checks that its prefixes are ``header``'s."""
     rest = ""
     first = True
     while data := stream.read(chunk):
-        pieces = (rest + data).split("\n\n")
-        rest = pieces.pop()
-        if first and pieces:
-            if pieces[0] + "\n\n" != header:
+        text = rest + data
+        if first:
+            if len(text) < len(header):
+                rest = text
+                continue
+            if not text.startswith(header):
                 raise ValueError("the previous graph.ttl has other prefixes")
-            pieces, first = pieces[1:], False
-        if pieces:
-            yield pieces
-    if rest.strip():
-        yield [rest.rstrip("\n")]
+            text, first = text[len(header):], False
+        cut = text.rfind("\n\n")
+        if cut < 0:
+            rest = text
+            continue
+        rest = text[cut + 2:]
+        if cut:
+            yield text[:cut]
+    if first and rest != header:
+        raise ValueError("the previous graph.ttl has other prefixes")
+    if not first and rest.strip():
+        yield rest.rstrip("\n")
 
 
-def _merge(old: Iterable[list[str]], new: list[tuple[str, str]], replaced: set[str],
+def _merge(old: Iterable[str], new: list[tuple[str, str]], replaced: set[str],
            stream: IO[str], header: str, on_block: Callable[[str], None] | None = None,
            ) -> None:
     """Write the old blocks, without those of ``replaced`` subjects, and the new blocks,
@@ -243,15 +252,16 @@ def _merge(old: Iterable[list[str]], new: list[tuple[str, str]], replaced: set[s
         if on_block is not None:
             on_block(block)
 
-    for blocks in old:
-        last = blocks[-1][:blocks[-1].index("\n")]
+    for text in old:
+        start = text.rfind("\n\n") + 2 if "\n\n" in text else 0  # the last block's
+        last = text[start:text.index("\n", start)]
         if on_block is None and (index == len(new) or new[index][0] > last) and \
-                bisect.bisect_left(ordered, blocks[0][:blocks[0].index("\n")]) == \
+                bisect.bisect_left(ordered, text[:text.index("\n")]) == \
                 bisect.bisect_right(ordered, last):
-            stream.write(separator + "\n\n".join(blocks) + "\n")
+            stream.write(separator + text + "\n")
             separator = "\n"
             continue
-        for block in blocks:
+        for block in text.split("\n\n"):
             subject = block[:block.index("\n")]
             while index < len(new) and new[index][0] < subject:
                 emit(new[index][1])
