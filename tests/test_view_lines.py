@@ -99,12 +99,12 @@ def test_the_page_of_the_blocks_is_the_page_of_the_store(built, tmp_path, monkey
     assert (tmp_path / "blocks.html").read_bytes() == (tmp_path / "store.html").read_bytes()
 
 
-@pytest.mark.parametrize("kept", ["kept", "absent", "damaged"])
+@pytest.mark.parametrize("kept", ["kept", "absent", "damaged", "no rows", "damaged rows"])
 def test_a_patched_build_reads_the_same_data_as_a_fresh_one(built, tmp_path, kept):
     """A patch starts from the previous set's reading (kept in the set) when it has one,
     else (none, or a damaged one) reads every block again; each gives a fresh build's
     page."""
-    from kg.patch import VIEW_STATE
+    from kg.patch import VIEW_ROWS, VIEW_STATE
 
     inputs, out = built
     changed = tmp_path / "in"
@@ -112,10 +112,16 @@ def test_a_patched_build_reads_the_same_data_as_a_fresh_one(built, tmp_path, kep
     shutil.copytree(out, tmp_path / "out", symlinks=True)
     state = (tmp_path / "out" / "graph.ttl").resolve().parent / VIEW_STATE
     assert state.exists()
+    rows = state.parent / VIEW_ROWS
+    assert rows.exists()
     if kept == "absent":
         state.unlink()
     elif kept == "damaged":
         state.write_bytes(state.read_bytes()[:1000])  # cut short
+    elif kept == "no rows":  # a set written by a kg that kept them in the state
+        rows.unlink()
+    elif kept == "damaged rows":
+        rows.write_bytes(b"not a database" * 100)
     with open(changed / "dev-005.txt", "a", encoding="utf-8") as stream:
         stream.write("\n杭州市民政局在钱塘区新建一家养老服务中心。\n")
     (changed / "dev-008.txt").unlink()

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
+from kg.errors import OutputError
+
 #: rows gathered before one insert
 _BATCH = 20_000
 
@@ -69,7 +71,7 @@ class ViewRows:
             shutil.copyfile(source, target)
             rows = cls(target)
             rows.db.execute("SELECT COUNT(*) FROM sentences").fetchone()
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error, OutputError):  # missing, or not a database
             target.unlink(missing_ok=True)
             return None
         return rows
@@ -128,8 +130,6 @@ class ViewRows:
         try:
             yield
         except sqlite3.Error as exc:
-            from kg.errors import OutputError
-
             raise OutputError(f"{self.path or 'the view rows'}: cannot be written ({exc})"
                               ) from exc
 
