@@ -25,8 +25,9 @@ from rdflib import Literal
 
 from kg.errors import ExtractionError, InputError, KgError
 from kg.graph.triples import NTRIPLES_TERMS, written
-from kg.graph.vocab import ID, KG
+from kg.graph.vocab import KG
 from kg.model import Source
+from kg.stream import OWNED_START, split_owned
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -38,11 +39,8 @@ if TYPE_CHECKING:
 #: decides HTML detection, so two suffixes may give two different results)
 CONTENT_GRAPH = "urn:kg:content:"
 
-#: how the N-Triples IRIs of what one document owns start: the document, its mentions,
-#: sentences and statements (``doc/<digest>/…``, :mod:`kg.keys`)
-_OWNED = f"<{ID}doc/"
 #: where a mention's kind letter is in its written IRI: after ``doc/``, 16 hex digits, ``/``
-_KIND_AT = len(_OWNED) + 17
+_KIND_AT = len(OWNED_START) + 17
 #: the two triples of a mention the label merge counts (:func:`label_choices`)
 _COUNTED = (f"<{KG.refersTo}>", f"<{KG.text}>")
 
@@ -81,9 +79,9 @@ class LineSink:
         those of the entities (an entity's triples come from every document naming it) and
         each mention's entity and text (the label merge counts them). The rest, about 80%
         (the document's own mentions, sentences and statements, which no other document
-        adds to), is kept only as lines (:meth:`turtle_lines`)."""
+        adds to), is kept only as lines (:meth:`turtle_parts`)."""
         tail = f" <{graph}> .\n"
-        owned, at, counted = _OWNED, _KIND_AT, _COUNTED
+        owned, at, counted = OWNED_START, _KIND_AT, _COUNTED
         kept = [line for line in self.lines if not line.startswith(owned) or (
             line[at] == "m" and line[line.index(" ") + 1:].startswith(counted))]
         return (tail.join(kept) + tail).encode("utf-8") if kept else b""
@@ -91,6 +89,12 @@ class LineSink:
     def turtle_lines(self) -> bytes:
         """The lines :mod:`kg.stream` sorts into Turtle, sorted, one per ``\\n``."""
         return "\n".join(_turtle_lines().lines(self.lines)).encode("utf-8")
+
+    def turtle_parts(self) -> tuple[bytes, bytes]:
+        """The same lines in two parts, the entities' and the document's own
+        (:func:`kg.stream.split_owned`)."""
+        shared, owned = split_owned(_turtle_lines().lines(self.lines))
+        return "\n".join(shared).encode("utf-8"), "\n".join(owned).encode("utf-8")
 
     def ntriples(self) -> bytes:
         return self._joined(" .\n")
@@ -103,7 +107,7 @@ class LineSink:
 def owned_by_document(iri: str) -> bool:
     """Whether an IRI is of what one document owns (the document, a mention, a sentence or
     a statement), whose triples are not in the cache store."""
-    return iri.startswith(_OWNED[1:])
+    return iri.startswith(OWNED_START[1:])
 
 
 @cache
@@ -117,13 +121,14 @@ def _turtle_lines() -> TurtleLines:
 class Outcome:
     """What a worker sends back for one distinct content: the N-Quads of its triples the
     cache store keeps (:meth:`LineSink.shared_nquads`), all its triples as sorted Turtle
-    lines (what the outputs are merged from; without the file name, which the parent adds
-    per file), its entity table line without ``doc``, the
+    lines in two parts (:meth:`LineSink.turtle_parts`: what the outputs are merged from;
+    without the file name, which the parent adds per file), its entity table line without ``doc``, the
     number of characters; or the one-line error."""
 
     key: str
     nquads: bytes = b""
-    lines: bytes = b""
+    lines: bytes = b""  # the entities' lines
+    owned: bytes = b""  # the lines of what the document owns
     record: str = ""
     characters: int = 0
     error: str = ""
@@ -153,7 +158,8 @@ def document_outcome(source: Source, key: str, overrides: Overrides) -> Outcome:
             f"({type(exc).__name__}: {exc}); please report it")))
     record = result_record(result)
     record.pop("doc")
-    return Outcome(key, sink.shared_nquads(CONTENT_GRAPH + key), sink.turtle_lines(),
+    shared, owned = sink.turtle_parts()
+    return Outcome(key, sink.shared_nquads(CONTENT_GRAPH + key), shared, owned,
                    json.dumps(record, ensure_ascii=False)[1:], len(result.document.text))
 
 

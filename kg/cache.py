@@ -73,8 +73,10 @@ class Entry:
     digest: str
     record: str
     characters: int
-    #: the content's sorted Turtle lines (:class:`kg.stream.TurtleLines`), when adding it
+    #: the content's sorted Turtle lines (:class:`kg.stream.TurtleLines`), when adding it: the
+    #: entities' and those of what its document owns (:func:`kg.stream.split_owned`)
     lines: bytes = b""
+    owned: bytes = b""
 
 
 class BuildCache:
@@ -102,7 +104,7 @@ class BuildCache:
             "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);"
             "CREATE TABLE IF NOT EXISTS contents (key TEXT PRIMARY KEY, digest TEXT,"
             " record TEXT, characters INTEGER);"
-            "CREATE TABLE IF NOT EXISTS lines (key TEXT PRIMARY KEY, data BLOB);"
+            "CREATE TABLE IF NOT EXISTS lines (key TEXT PRIMARY KEY, shared BLOB, owned BLOB);"
             "DROP TABLE IF EXISTS files;"
             "CREATE TABLE files (position INTEGER PRIMARY KEY, name TEXT, key TEXT);"
             "CREATE TABLE IF NOT EXISTS set_files (position INTEGER PRIMARY KEY, name TEXT,"
@@ -178,8 +180,8 @@ class BuildCache:
     def _index(self, entries: list[Entry]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO contents VALUES (?, ?, ?, ?)",
                             [(e.key, e.digest, e.record, e.characters) for e in entries])
-        self.db.executemany("INSERT OR REPLACE INTO lines VALUES (?, ?)",
-                            [(e.key, e.lines) for e in entries])
+        self.db.executemany("INSERT OR REPLACE INTO lines VALUES (?, ?, ?)",
+                            [(e.key, e.lines, e.owned) for e in entries])
         self.db.commit()
 
     def add_file(self, position: int, name: str, key: str) -> None:
@@ -236,9 +238,11 @@ class BuildCache:
                         " JOIN contents c ON c.key = f.key")
         self.set_meta("outputs", outputs)
 
-    def lines(self) -> Iterator[list[str]]:
-        """The sorted Turtle lines of each content in the cache, in the order of the keys."""
-        for (data,) in self.db.execute("SELECT data FROM lines ORDER BY key"):
+    def lines(self, owned: bool = False) -> Iterator[list[str]]:
+        """One part of the sorted Turtle lines of each content in the cache, the entities'
+        (or, ``owned``, those of what its document owns), in the order of the keys."""
+        sql = f"SELECT {'owned' if owned else 'shared'} FROM lines ORDER BY key"
+        for (data,) in self.db.execute(sql):
             if data:
                 yield data.decode("utf-8").split("\n")
 
@@ -247,17 +251,14 @@ class BuildCache:
         sentences and statements: :func:`kg.assemble.owned_by_document`), from every
         content in the cache with that document (two suffixes of one content)."""
         from kg import keys
-        from kg.graph.vocab import ID
 
-        document = keys.document(digest)
-        start = f"<{ID}{document}"
+        prefix = keys.document(digest)[4:]  # keys start with the digest (hex: all below "g")
         found: list[str] = []
-        for (data,) in self.db.execute(  # keys start with the digest (hex: all below "g")
-                "SELECT data FROM lines WHERE key >= ? AND key < ? ORDER BY key",
-                (document[4:], document[4:] + "g")):
+        for (data,) in self.db.execute(
+                "SELECT owned FROM lines WHERE key >= ? AND key < ? ORDER BY key",
+                (prefix, prefix + "g")):
             if data:
-                found.extend(line for line in data.decode("utf-8").split("\n")
-                             if line.startswith(start) and line[len(start)] in ">/")
+                found.extend(data.decode("utf-8").split("\n"))
         return found
 
     def files(self) -> Iterator[tuple[str, Entry]]:

@@ -329,10 +329,10 @@ def build_outputs(
                     continue
                 report.extracted += 1
                 batch.append(Entry(outcome.key, outcome.key[:64], outcome.record,
-                                   outcome.characters, outcome.lines))
+                                   outcome.characters, outcome.lines, outcome.owned))
                 quads.append(outcome.nquads)
                 unloaded.add(outcome.key)
-                size += len(outcome.nquads) + len(outcome.lines)
+                size += len(outcome.nquads) + len(outcome.lines) + len(outcome.owned)
                 worked(len(files))
                 if size >= LOAD_BATCH_BYTES:
                     cache.add(batch, quads)
@@ -442,7 +442,8 @@ def _write_set(cache: BuildCache, folder: Path, report: BuildReport, validate: s
         cache.close_store()  # what follows reads the index only: its memory is given back
         names = (file_name_triple(entry.digest, name) for name, entry in cache.files())
         extra = MergedLines({}, namer).lines(itertools.chain(schema_triples(), names))
-        lines = merged_lines(cache.lines, extra, LabelMerge(choices, namer), folder)
+        lines = merged_lines(cache.lines(), cache.lines(owned=True), extra,
+                             LabelMerge(choices, namer), folder)
         store = writable_store(folder / "store")
         with open(folder / "graph.ttl", "w", encoding="utf-8", newline="\n") as stream:
             report.triples = write_turtle(lines, namer, stream, store,

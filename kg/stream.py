@@ -224,17 +224,26 @@ OWNED_END = f"<{ID}doc0"  # "0" is the character after "/"
 _DOCUMENT_END = len(OWNED_START) + 16
 
 
-def merged_lines(contents: Callable[[], Iterable[list[str]]], extra: Iterable[str],
+def split_owned(lines: list[str]) -> tuple[list[str], list[str]]:
+    """A content's sorted lines as (the entities' lines, the lines of what its document
+    owns): the second are one run in the middle, the subjects written ``<…/id/doc/…>``."""
+    start = bisect.bisect_left(lines, OWNED_START)
+    end = bisect.bisect_left(lines, OWNED_END, start)
+    return lines[:start] + lines[end:], lines[start:end]
+
+
+def merged_lines(shared: Iterable[list[str]], owned: Iterable[list[str]], extra: Iterable[str],
                  merge: LabelMerge, folder: str | os.PathLike[str]) -> Iterator[str]:
     """The merged graph's lines, sorted without repeats, in bounded memory.
 
-    ``contents()`` gives each content's sorted lines, contents in the order of their keys
-    (which start with the content's digest, as its document's IRI does); ``extra`` the lines
-    added here (schema facts, file names). Only the entities' lines (and the schema's), which
-    several documents add to, go through the label merge and the external sort
-    (:func:`sorted_unique`); what documents own, most of the lines, is already in order: one
-    document's lines at a time, from its content(s) and its file names, between the
-    entities whose written forms sort before ``…/doc/`` and those after."""
+    ``shared`` and ``owned`` give each content's two parts (:func:`split_owned`), contents in
+    the order of their keys (which start with the content's digest, as its document's IRI
+    does); ``extra`` the lines added here (schema facts, file names). Only the entities'
+    lines (and the schema's), which several documents add to, go through the label merge and
+    the external sort (:func:`sorted_unique`); what documents own, most of the lines, is
+    already in order: one document's lines at a time, from its content(s) and its file
+    names, between the entities whose written forms sort before ``…/doc/`` and those
+    after."""
     owned_extra: dict[str, list[str]] = defaultdict(list)
     shared_extra: list[str] = []
     for line in extra:
@@ -243,21 +252,17 @@ def merged_lines(contents: Callable[[], Iterable[list[str]]], extra: Iterable[st
         else:
             shared_extra.append(line)
 
-    def shared() -> Iterator[str]:
-        for lines in contents():
-            start = bisect.bisect_left(lines, OWNED_START)
-            yield from lines[:start]
-            yield from lines[bisect.bisect_left(lines, OWNED_END, start):]
+    def shared_lines() -> Iterator[str]:
+        for lines in shared:
+            yield from lines
         yield from shared_extra
 
-    def owned() -> Iterator[tuple[str, list[str]]]:
-        for lines in contents():
-            start = bisect.bisect_left(lines, OWNED_START)
-            part = lines[start:bisect.bisect_left(lines, OWNED_END, start)]
+    def by_document() -> Iterator[tuple[str, list[str]]]:
+        for part in owned:
             if part:
                 yield part[0][:_DOCUMENT_END], part
 
-    ordered = sorted_unique(merge.apply(shared()), folder)
+    ordered = sorted_unique(merge.apply(shared_lines()), folder)
     after = None
     for line in ordered:
         if line >= OWNED_START:
@@ -266,7 +271,7 @@ def merged_lines(contents: Callable[[], Iterable[list[str]]], extra: Iterable[st
         yield line
     document: str | None = None
     group: list[str] = []
-    for key, part in heapq.merge(owned(), sorted(owned_extra.items())):
+    for key, part in heapq.merge(by_document(), sorted(owned_extra.items())):
         if key != document:
             if group:
                 yield from sorted(set(group))

@@ -194,7 +194,8 @@ def test_the_cache_stores_share_gives_the_label_choices_of_all_triples(merged_re
 
 def test_the_merged_lines_are_every_line_sorted_once(merged_results, tmp_path):
     """:func:`kg.stream.merged_lines` sorts only the entities' lines and takes what documents
-    own in the contents' order: it gives the external sort of every line, label merge,
+    own in the contents' order (each content's lines split by :func:`kg.stream.split_owned`,
+    as the workers do): it gives the external sort of every line, label merge,
     file names and schema facts included, also for one content under two keys (two
     suffixes) and for file names of a document that has no lines of its own."""
     import hashlib
@@ -208,6 +209,7 @@ def test_the_merged_lines_are_every_line_sorted_once(merged_results, tmp_path):
         merged_lines,
         schema_triples,
         sorted_unique,
+        split_owned,
     )
 
     contents: dict[str, list[str]] = {}
@@ -228,8 +230,10 @@ def test_the_merged_lines_are_every_line_sorted_once(merged_results, tmp_path):
     names.append(file_name_triple(hashlib.sha256(b"none").hexdigest(), "lost.txt"))
     extra = list(MergedLines({}, namer).lines([*schema_triples(), *names]))
     ordered = [contents[key] for key in sorted(contents)]
-    merged = list(merged_lines(lambda: iter(ordered), extra, LabelMerge(choices, namer),
-                               tmp_path))
+    parts = [split_owned(lines) for lines in ordered]
+    assert all(owned for _, owned in parts) and all(shared for shared, _ in parts)
+    merged = list(merged_lines((shared for shared, _ in parts), (owned for _, owned in parts),
+                               extra, LabelMerge(choices, namer), tmp_path))
     everything = (line for lines in ordered for line in lines)
     expected = list(sorted_unique(LabelMerge(choices, namer).apply(
         [*everything, *extra]), tmp_path, chunk=5_000))
