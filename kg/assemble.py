@@ -104,10 +104,12 @@ class LineSink:
         return (tail.join(self.lines) + tail).encode("utf-8") if self.lines else b""
 
 
-def owned_by_document(iri: str) -> bool:
-    """Whether an IRI is of what one document owns (the document, a mention, a sentence or
-    a statement), whose triples are not in the cache store."""
-    return iri.startswith(OWNED_START[1:])
+def owning_document(iri: str) -> str | None:
+    """The digest (16 hex digits) of the document that owns an IRI — the document itself,
+    its mentions, sentences and statements, whose triples are not in the cache store — or
+    None for anything else (an entity, a schema term)."""
+    prefix = OWNED_START[1:]
+    return iri[len(prefix):len(prefix) + 16] if iri.startswith(prefix) else None
 
 
 @cache

@@ -248,7 +248,7 @@ class BuildCache:
 
     def owned_lines(self, digest: str) -> list[str]:
         """The lines of the subjects the document of ``digest`` owns (itself, its mentions,
-        sentences and statements: :func:`kg.assemble.owned_by_document`), from every
+        sentences and statements: :func:`kg.assemble.owning_document`), from every
         content in the cache with that document (two suffixes of one content)."""
         from kg import keys
 

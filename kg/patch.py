@@ -105,8 +105,7 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
     the replaced subjects."""
     import pyoxigraph
 
-    from kg.assemble import label_choices, owned_by_document
-    from kg.graph.vocab import ID
+    from kg.assemble import label_choices, owning_document
     from kg.sparql.store import writable_store
     from kg.stream import (
         MergedLines,
@@ -131,8 +130,8 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
     lines: set[str] = set()
     owned: set[str] = set()  # the digests of the documents whose own subjects change
     for iri in nodes:
-        if owned_by_document(iri):
-            owned.add(iri[len(str(ID)) + 4:][:16])
+        if (digest := owning_document(iri)) is not None:
+            owned.add(digest)
         else:
             lines.update(merged.lines(_distinct_triples(cache.store, pyoxigraph.NamedNode(iri))))
         lines.update(merged.lines(extra.get(iri, ())))

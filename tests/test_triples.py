@@ -173,7 +173,7 @@ def test_the_cache_stores_share_gives_the_label_choices_of_all_triples(merged_re
     on it is the one decided on every triple, and what it leaves out is what documents own."""
     import pyoxigraph
 
-    from kg.assemble import CONTENT_GRAPH, label_choices, owned_by_document
+    from kg.assemble import CONTENT_GRAPH, label_choices, owning_document
 
     sinks = []
     for result in merged_results:
@@ -189,7 +189,7 @@ def test_the_cache_stores_share_gives_the_label_choices_of_all_triples(merged_re
     assert choices and choices == label_choices(everything)
     assert len(shared) < 0.5 * len(everything)
     left_out = {q.subject.value for q in everything} - {q.subject.value for q in shared}  # type: ignore[union-attr]
-    assert left_out and all(owned_by_document(iri) for iri in left_out)
+    assert left_out and all(owning_document(iri) for iri in left_out)
 
 
 def test_the_merged_lines_are_every_line_sorted_once(merged_results, tmp_path):
