@@ -264,8 +264,8 @@ class BlockReader:
         relation_items: list[tuple[Relation, str, str]] = []
         for source, name, target, sentence, rule, doc in self.rows.relation_evidence(
                 MAX_EVIDENCE):
-            if (relation := found.get((source, name, target))) is not None \
-                    and name in ENTITY_RELATIONS:
+            # (every relation found is between two entities, by one of ENTITY_RELATIONS)
+            if (relation := found.get((source, name, target))) is not None:
                 relation_items.append((relation, sentence, rule))
                 cited[sentence] = doc
         sentence_iris = sorted(cited)
