@@ -461,7 +461,9 @@ def cache_dir() -> Path:
 def _open_villages(path: Path, towns: dict[str, Division]) -> _Villages | _StoredVillages:
     """The village index: from the SQLite copy made at first use (keyed by the digest of the
     village file, so a regenerated file is validated and copied again), else read and
-    validated from the file, and copied for the next process."""
+    validated from the file, copied, and then read from the copy like every later process,
+    so that the first build does not keep (and fork into its workers) the whole file in
+    memory; with no cache folder, the file as read."""
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:20]
     except OSError as exc:
@@ -473,6 +475,7 @@ def _open_villages(path: Path, towns: dict[str, Division]) -> _Villages | _Store
     villages = _Villages(path, towns)
     with contextlib.suppress(OSError, sqlite3.Error):  # no cache folder: just slower starts
         villages.save(stored)
+        return _StoredVillages(stored)
     return villages
 
 

@@ -24,10 +24,12 @@ def towns():
 
 def test_the_stored_index_answers_as_the_file(tmp_path, monkeypatch, towns):
     monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path))
-    first = _open_villages(DATA_DIR / VILLAGES, towns)
-    assert isinstance(first, _Villages)
-    again = _open_villages(DATA_DIR / VILLAGES, towns)
+    first = _Villages(DATA_DIR / VILLAGES, towns)
+    assert not list(tmp_path.iterdir())
+    again = _open_villages(DATA_DIR / VILLAGES, towns)  # copies the file, then reads the copy
     assert isinstance(again, _StoredVillages)
+    assert [p.name for p in tmp_path.iterdir()] == [again.path.name]
+    assert isinstance(_open_villages(DATA_DIR / VILLAGES, towns), _StoredVillages)
     for name in NAMES:
         assert again.named(name) == first.named(name)
     for town in TOWNS:
@@ -48,3 +50,12 @@ def test_a_changed_village_file_is_validated_again(tmp_path, monkeypatch, towns)
     with pytest.raises(DataError, match="sorted"):
         _open_villages(broken, towns)
     shutil.rmtree(tmp_path / "cache")
+
+
+def test_with_no_cache_folder_the_file_is_read(tmp_path, monkeypatch, towns):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("KG_CACHE_DIR", str(blocked))
+    villages = _open_villages(DATA_DIR / VILLAGES, towns)
+    assert isinstance(villages, _Villages)
+    assert villages.named("张家村")
