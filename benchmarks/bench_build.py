@@ -135,7 +135,7 @@ def main() -> None:
         print(f"jieba.cut:  {jieba_s:7.2f} s CPU  {chars / jieba_s / 1000:8.1f} kchar/s")
 
         first = work / "first"
-        first.mkdir()
+        first.mkdir(exist_ok=True)  # --keep DIR may hold it from an earlier run
         shutil.copy(SOURCES[0], first / SOURCES[0].name)
         first_s, _, _ = kg_build(first, work / "out-first", *extra)
         print(f"first build (1 file; derives kg's cached data if absent): {first_s:.2f} s")
