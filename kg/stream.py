@@ -23,7 +23,7 @@ import contextlib
 import heapq
 import os
 import tempfile
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, TYPE_CHECKING, Any
@@ -340,19 +340,24 @@ def turtle_blocks(lines: Iterable[str], on_block: BlockHook | None = None,
 
 
 class BlockLoader:
-    """Bulk-loads Turtle blocks into a store, about ``batch`` triples per call, in a thread
+    """Bulk-loads Turtle blocks into a store, about ``batch`` triples per call, in threads
     (as :meth:`kg.cache.BuildCache.add` does): pyoxigraph's bulk loader releases the GIL, so
-    the store fills while the caller goes on writing Turtle (measured: 1.7 s for both instead
-    of 2.2 s one after the other). One batch loads while the next is gathered, so memory
-    stays bounded. Use it as a context manager: leaving waits for the last load and raises
-    its error, if any."""
+    the store fills while the caller goes on writing Turtle. Its parser runs on one core, so
+    up to ``loaders`` batches load at once, into the same store (each load writes its own
+    SST files and RocksDB ingests them; measured on 2 cores: 333,282 triples in 1.65 s
+    instead of 3.1 s one batch at a time). Memory stays bounded: at most ``loaders``
+    batches load while the next is gathered. Use it as a context manager: leaving waits
+    for every load and raises the first error, if any."""
 
-    def __init__(self, store: pyoxigraph.Store, header: str, batch: int = 100_000) -> None:
+    def __init__(self, store: pyoxigraph.Store, header: str, batch: int = 100_000,
+                 loaders: int = 2) -> None:
         self.store, self.header, self.batch = store, header, batch
         self.blocks: list[str] = []
         self.triples = 0
-        self._loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store-load")
-        self._loading: Future[None] | None = None
+        self.loaders = max(1, loaders)
+        self._loader = ThreadPoolExecutor(max_workers=self.loaders,
+                                          thread_name_prefix="kg-store-load")
+        self._loading: deque[Future[None]] = deque()
 
     def add(self, block: str, triples: int) -> None:
         self.blocks.append(block)
@@ -360,20 +365,20 @@ class BlockLoader:
         if self.triples >= self.batch:
             self.flush()
 
-    def wait(self) -> None:
-        if self._loading is not None:
-            loading, self._loading = self._loading, None
-            loading.result()
+    def wait(self, keep: int = 0) -> None:
+        """Wait until at most ``keep`` loads are running."""
+        while len(self._loading) > keep:
+            self._loading.popleft().result()
 
     def flush(self) -> None:
         import pyoxigraph
 
-        self.wait()
+        self.wait(self.loaders - 1)
         if self.blocks:
             data = (self.header + "".join(self.blocks)).encode("utf-8")
-            self._loading = self._loader.submit(self.store.bulk_load, input=data,
-                                                format=pyoxigraph.RdfFormat.TURTLE,
-                                                lenient=True)  # written by kg: valid
+            self._loading.append(self._loader.submit(
+                self.store.bulk_load, input=data, format=pyoxigraph.RdfFormat.TURTLE,
+                lenient=True))  # written by kg: valid
             self.blocks, self.triples = [], 0
 
     def __enter__(self) -> BlockLoader:
