@@ -9,15 +9,15 @@ jieba always splits at them.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
-import jieba
 import rjieba
 
 from kg.gazetteer import Gazetteer, bulk_loading
@@ -55,8 +55,11 @@ def sentence_index(sentences: tuple[Sentence, ...], offset: int) -> int:
     return -1
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """A token and its offsets in the text. (A named tuple rather than a frozen dataclass:
+    a text of 2,000 characters has about 1,000 tokens, and a dataclass's ``__init__``
+    took 6% of extraction.)"""
+
     start: int
     end: int
     text: str
@@ -88,7 +91,12 @@ def _sources_key() -> str:
 
 
 def _jieba_dictionary() -> str:
-    return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    """jieba's dictionary file, found without importing jieba (its import, through
+    pkg_resources, costs 0.15 s at every start; kg segments with rjieba)."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or spec.origin is None:
+        raise ModuleNotFoundError("kg needs jieba's dictionary: pip install jieba")
+    return os.path.join(os.path.dirname(spec.origin), "dict.txt")
 
 
 def _user_dictionary() -> Iterator[tuple[str, int, str]]:
@@ -133,7 +141,7 @@ def tokenizer() -> rjieba.Jieba:
 
 def tokenize(text: str) -> tuple[Token, ...]:
     """Tokens with their offsets (HMM on, so unknown names stay together)."""
-    return tuple(Token(start, end, word) for word, start, end in tokenizer().tokenize(text))
+    return tuple([Token(start, end, word) for word, start, end in tokenizer().tokenize(text)])
 
 
 @cache
