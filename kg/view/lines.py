@@ -43,6 +43,7 @@ _NAMESPACES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 _KINDS = {f"kg:{kind}": kind for kind in TYPES}
 #: the relations' written forms (as predicates of entities, as subjects of their labels)
 _RELATIONS = {f"kg:{name}": name for name in ENTITY_RELATIONS}
+_RELATION_SET = frozenset(_RELATIONS)
 #: the predicates the view reads (a sentence's text is read from the store when shown)
 WANTED = frozenset({
     "a", "skos:prefLabel", "skos:altLabel", "kg:level", "kg:divisionCode", "kg:mentionedIn",
@@ -172,9 +173,9 @@ class BlockReader:
                 by[predicate].append(obj)
         node = iri(subject) or ""
         types = by.get("a", ())
-        kind = next((_KINDS[t] for t in sorted(types, key=_kind_order) if t in _KINDS), None)
-        if kind is not None:
-            self._entity(node, kind, by)
+        kinds = [t for t in types if t in _KINDS]
+        if kinds:  # the first kind in TYPES' order
+            self._entity(node, _KINDS[min(kinds, key=_kind_order)], by)
         if "kg:Document" in types:
             self.documents[node] = [text(o) for o in by.get("kg:fileName", ())] or [""]
         if "kg:Sentence" in types:
@@ -182,10 +183,11 @@ class BlockReader:
             self.rows.sentence(node, docs[0] if docs else "")
         if "rdf:Statement" in types:
             self._statement(node, by)
-        direct = [(node, name, target) for predicate, name in _RELATIONS.items()
-                  for target in map(iri, by.get(predicate, ())) if target is not None]
-        if direct:
-            self.direct[node] = direct
+        if not _RELATION_SET.isdisjoint(by):
+            direct = [(node, name, target) for predicate, name in _RELATIONS.items()
+                      for target in map(iri, by.get(predicate, ())) if target is not None]
+            if direct:
+                self.direct[node] = direct
         if "kg:refersTo" in by:
             where = [iri(o) or "" for o in by.get("kg:inSentence", ())] or [""]
             said = [text(o) for o in by.get("kg:text", ())] or [""]
