@@ -270,18 +270,42 @@ def merged_lines(shared: Iterable[list[str]], owned: Iterable[list[str]], extra:
             break
         yield line
     document: str | None = None
-    group: list[str] = []
-    for key, part in heapq.merge(by_document(), sorted(owned_extra.items())):
+    contents: list[list[str]] = []
+    added: list[str] = []
+    for key, part, is_added in heapq.merge(
+            ((key, part, False) for key, part in by_document()),
+            ((key, lines, True) for key, lines in sorted(owned_extra.items())),
+            key=lambda item: item[0]):
         if key != document:
-            if group:
-                yield from sorted(set(group))
-            document, group = key, []
-        group.extend(part)
-    if group:
-        yield from sorted(set(group))
+            yield from _document_lines(contents, added)
+            document, contents, added = key, [], []
+        if is_added:
+            added.extend(part)
+        else:
+            contents.append(part)
+    yield from _document_lines(contents, added)
     if after is not None:
         yield after
         yield from ordered
+
+
+def _document_lines(contents: list[list[str]], added: list[str]) -> list[str]:
+    """One document's lines, sorted without repeats: its content's sorted unique lines
+    (rarely two contents: one content under two suffixes) and the lines ``added`` here
+    (its file names). In the common case, one content, the new lines are placed by
+    bisection and one sort of the concatenation merges them in linear time (it finds the
+    sorted run), where a set and a sort of it cost n log n comparisons of long lines that
+    share their subject."""
+    if len(contents) != 1:
+        return sorted(set(added).union(*contents))
+    lines = contents[0]
+    new = sorted({line for line in added
+                  if (at := bisect.bisect_left(lines, line)) == len(lines) or lines[at] != line})
+    if not new:
+        return lines
+    merged = lines + new
+    merged.sort()
+    return merged
 
 
 def _unique(ordered: list[str]) -> list[str]:
