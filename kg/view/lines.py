@@ -43,7 +43,6 @@ _NAMESPACES = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()}
 _KINDS = {f"kg:{kind}": kind for kind in TYPES}
 #: the relations' written forms (as predicates of entities, as subjects of their labels)
 _RELATIONS = {f"kg:{name}": name for name in ENTITY_RELATIONS}
-_RELATION_SET = frozenset(_RELATIONS)
 #: the predicates the view reads (a sentence's text is read from the store when shown)
 WANTED = frozenset({
     "a", "skos:prefLabel", "skos:altLabel", "kg:level", "kg:divisionCode", "kg:mentionedIn",
@@ -183,7 +182,7 @@ class BlockReader:
             self.rows.sentence(node, docs[0] if docs else "")
         if "rdf:Statement" in types:
             self._statement(node, by)
-        if not _RELATION_SET.isdisjoint(by):
+        if not _RELATIONS.keys().isdisjoint(by):
             direct = [(node, name, target) for predicate, name in _RELATIONS.items()
                       for target in map(iri, by.get(predicate, ())) if target is not None]
             if direct:
