@@ -16,6 +16,7 @@ by written form, objects sorted and joined by `` , ``.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -41,8 +42,13 @@ CONTENT_GRAPH = "urn:kg:content:"
 
 #: where a mention's kind letter is in its written IRI: after ``doc/``, 16 hex digits, ``/``
 _KIND_AT = len(OWNED_START) + 17
-#: the two triples of a mention the label merge counts (:func:`label_choices`)
-_COUNTED = (f"<{KG.refersTo}>", f"<{KG.text}>")
+#: the two triples of a mention the label merge counts (:func:`label_choices`), written
+_REFERS_TO, _TEXT = f"<{KG.refersTo}>", f"<{KG.text}>"
+#: the cache store's predicate (its own, never in an output) of what the label merge counts,
+#: one quad per entity and name in a content in place of two per mention: ``entity LABEL_USE
+#: "<document digest> m<start>-<end> … <TAB> name"``: the document's mentions (their IRIs'
+#: last part) of the entity written ``name``
+LABEL_USE = "urn:kg:labelUse"
 
 
 def content_key(source: Source, digest: str) -> str:
@@ -76,14 +82,36 @@ class LineSink:
 
     def shared_nquads(self, graph: str) -> bytes:
         """The N-Quads of the triples the cross-document steps read from the cache store:
-        those of the entities (an entity's triples come from every document naming it) and
-        each mention's entity and text (the label merge counts them). The rest, about 80%
-        (the document's own mentions, sentences and statements, which no other document
+        those of the entities (an entity's triples come from every document naming it), and
+        what the label merge counts of the mentions, their entity and text: one
+        :data:`LABEL_USE` quad per entity and name (:func:`label_choices`). The rest, about
+        80% (the document's own mentions, sentences and statements, which no other document
         adds to), is kept only as lines (:meth:`turtle_parts`)."""
         tail = f" <{graph}> .\n"
-        owned, at, counted = OWNED_START, _KIND_AT, _COUNTED
-        kept = [line for line in self.lines if not line.startswith(owned) or (
-            line[at] == "m" and line[line.index(" ") + 1:].startswith(counted))]
+        owned, at = OWNED_START, _KIND_AT
+        kept: list[str] = []
+        entities: dict[str, list[str]] = defaultdict(list)  # mention → its entities
+        texts: dict[str, list[str]] = defaultdict(list)  # mention → its texts, written
+        for line in self.lines:
+            if not line.startswith(owned):
+                kept.append(line)
+            elif line[at] == "m":
+                subject, predicate, obj = line.split(" ", 2)
+                if predicate == _REFERS_TO:
+                    entities[subject].append(obj)
+                elif predicate == _TEXT:
+                    texts[subject].append(obj)
+        uses: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+        for mention, found in entities.items():
+            digest = mention[len(owned):len(owned) + 16]
+            local = mention[mention.rindex("/") + 1:-1]
+            for entity in found:
+                for written_text in texts.get(mention, ()):
+                    uses[digest, entity, written_text].append(local)
+        for (digest, entity, written_text), parts in uses.items():
+            # the text's escaped lexical form, from "…"@zh (kg writes mentions' texts in zh)
+            lexical = written_text[1:written_text.rindex('"')]
+            kept.append(f'{entity} <{LABEL_USE}> "{digest} {" ".join(parts)}\\t{lexical}"')
         return (tail.join(kept) + tail).encode("utf-8") if kept else b""
 
     def turtle_lines(self) -> bytes:
@@ -178,13 +206,14 @@ def entity_line(name: str, record: str) -> str:
 _MULTI_LABELS = """
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX kg: <{kg}>
-SELECT ?s ?label (COUNT(DISTINCT ?m) AS ?n) WHERE {
+SELECT ?s ?label ?m ?text ?use WHERE {
   { SELECT ?s WHERE { GRAPH ?g { ?s skos:prefLabel ?l } } GROUP BY ?s
     HAVING (COUNT(DISTINCT ?l) > 1) }
-  GRAPH ?h { ?s skos:prefLabel ?label }
-  OPTIONAL { GRAPH ?k { ?m kg:refersTo ?s . ?m kg:text ?label } }
-} GROUP BY ?s ?label
-""".replace("{kg}", str(KG))
+  { GRAPH ?h { ?s skos:prefLabel ?label } }
+  UNION { GRAPH ?k { ?m kg:refersTo ?s . ?m kg:text ?text } }
+  UNION { GRAPH ?k { ?s <{use}> ?use } }
+}
+""".replace("{kg}", str(KG)).replace("{use}", LABEL_USE)
 
 
 @dataclass(frozen=True)
@@ -196,13 +225,33 @@ class LabelChoice:
 def label_choices(store: pyoxigraph.Store) -> dict[str, LabelChoice]:
     """:func:`kg.graph.triples.merge_labels` decided on the store: for every entity named
     in more than one way, the prefLabel kept (most mentioned, then shortest, then first in
-    code-point order) and the others (moved to skos:altLabel when written)."""
-    found: dict[str, list[tuple[pyoxigraph.Literal, int]]] = {}
+    code-point order) and the others (moved to skos:altLabel when written).
+
+    A mention counts for the name it is written (its kg:text), once however many graphs
+    hold it (one content under two suffixes): read from the cache store's
+    :data:`LABEL_USE` quads, or from the mentions' own triples in a store that has them."""
+    import pyoxigraph
+
+    labels: dict[str, set[pyoxigraph.Literal]] = defaultdict(set)
+    # entity → name → its mentions, each as (document digest, last part of its IRI)
+    mentions: dict[str, dict[pyoxigraph.Literal, set[tuple[str, str]]]] = defaultdict(
+        lambda: defaultdict(set))
     for row in cast("pyoxigraph.QuerySolutions", store.query(_MULTI_LABELS)):
-        found.setdefault(row["s"].value, []).append((row["label"], int(row["n"].value)))
+        subject = row["s"].value
+        if (label := row["label"]) is not None:
+            labels[subject].add(label)
+        elif (mention := row["m"]) is not None:
+            digest = owning_document(mention.value) or ""
+            mentions[subject][row["text"]].add((digest, mention.value.rsplit("/", 1)[-1]))
+        else:
+            found, _, said = row["use"].value.partition("\t")
+            digest, *parts = found.split(" ")
+            counting = mentions[subject][pyoxigraph.Literal(said, language="zh")]
+            counting.update((digest, part) for part in parts)
     choices = {}
-    for subject, labels in found.items():
-        keep = min(labels, key=lambda item: (-item[1], len(item[0].value), item[0].value,
-                                             item[0].language or ""))[0]
-        choices[subject] = LabelChoice(keep, frozenset(lab for lab, _ in labels) - {keep})
+    for subject, named in labels.items():
+        counted = mentions.get(subject, {})
+        keep = min(named, key=lambda label: (-len(counted.get(label, ())), len(label.value),
+                                             label.value, label.language or ""))
+        choices[subject] = LabelChoice(keep, frozenset(named - {keep}))
     return choices

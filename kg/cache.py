@@ -2,7 +2,8 @@
 extracts only new or changed files.
 
 ``OUT/.kg-cache/`` holds a pyoxigraph store with one named graph per content (the triples
-the cross-document steps read: its entities' and its mentions' entity and text, see
+the cross-document steps read: its entities' and, per entity and name, the mentions the
+label merge counts, see
 :meth:`kg.assemble.LineSink.shared_nquads`) and ``index.sqlite`` with that content's
 entity-table record and all its triples as sorted Turtle lines (what a full build merges,
 and where a patch takes the blocks of what one document owns). Both are valid only for one

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from kg.assemble import CONTENT_GRAPH
+from kg.assemble import CONTENT_GRAPH, LABEL_USE
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -169,8 +169,10 @@ def write_patched(cache: BuildCache, patch: Plan, folder: Path, viewed: BlockRea
 
 
 #: an entity's triples from every document's graph, each once (an entity named in many
-#: documents has the same type and labels in each: the store drops the repeats)
-_DISTINCT = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+#: documents has the same type and labels in each: the store drops the repeats), without
+#: the cache store's own counts for the label merge (:data:`kg.assemble.LABEL_USE`)
+_DISTINCT = ("SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+             f"FILTER(?p != <{LABEL_USE}>) }}")
 
 
 def _distinct_triples(store: pyoxigraph.Store, node: pyoxigraph.NamedNode,
