@@ -67,15 +67,23 @@ class LineSink:
     terms = NTRIPLES_TERMS
 
     def __init__(self) -> None:
-        self.lines: dict[str, None] = {}
+        # the triples of written terms, kept as tuples: the terms are mostly the same string
+        # objects (the writer's caches), whose hashes are kept, so a tuple is cheaper to
+        # keep once than the joined line
+        self.triples: dict[tuple[str, str, str], None] = {}
+
+    @property
+    def lines(self) -> list[str]:
+        """The N-Triples lines without their final `` .``, in the order first added."""
+        return [f"{s} {p} {o}" for s, p, o in self.triples]
 
     def add(self, triple: tuple[str, str, str]) -> None:
-        self.lines[f"{triple[0]} {triple[1]} {triple[2]}"] = None
+        self.triples[triple] = None
 
     def discard(self, triple: tuple[object, object, object]) -> None:
         """Forget a triple given in rdflib terms."""
         s, p, o = triple
-        self.lines.pop(f"{written(s)} {written(p)} {written(o)}", None)
+        self.triples.pop((written(s), written(p), written(o)), None)
 
     def nquads(self, graph: str) -> bytes:
         return self._joined(f" <{graph}> .\n")
@@ -92,11 +100,10 @@ class LineSink:
         kept: list[str] = []
         entities: dict[str, list[str]] = defaultdict(list)  # mention → its entities
         texts: dict[str, list[str]] = defaultdict(list)  # mention → its texts, written
-        for line in self.lines:
-            if not line.startswith(owned):
-                kept.append(line)
-            elif line[at] == "m":
-                subject, predicate, obj = line.split(" ", 2)
+        for subject, predicate, obj in self.triples:
+            if not subject.startswith(owned):
+                kept.append(f"{subject} {predicate} {obj}")
+            elif subject[at:at + 1] == "m":  # a mention (the document's own IRI is shorter)
                 if predicate == _REFERS_TO:
                     entities[subject].append(obj)
                 elif predicate == _TEXT:
@@ -116,12 +123,12 @@ class LineSink:
 
     def turtle_lines(self) -> bytes:
         """The lines :mod:`kg.stream` sorts into Turtle, sorted, one per ``\\n``."""
-        return "\n".join(_turtle_lines().lines(self.lines)).encode("utf-8")
+        return "\n".join(_turtle_lines().of_triples(self.triples)).encode("utf-8")
 
     def turtle_parts(self) -> tuple[bytes, bytes]:
         """The same lines in two parts, the entities' and the document's own
         (:func:`kg.stream.split_owned`)."""
-        shared, owned = split_owned(_turtle_lines().lines(self.lines))
+        shared, owned = split_owned(_turtle_lines().of_triples(self.triples))
         return "\n".join(shared).encode("utf-8"), "\n".join(owned).encode("utf-8")
 
     def ntriples(self) -> bytes:
@@ -129,7 +136,7 @@ class LineSink:
 
     def _joined(self, tail: str) -> bytes:
         """Every line followed by ``tail``."""
-        return (tail.join(self.lines) + tail).encode("utf-8") if self.lines else b""
+        return (tail.join(self.lines) + tail).encode("utf-8") if self.triples else b""
 
 
 def owning_document(iri: str) -> str | None:

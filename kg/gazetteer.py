@@ -182,6 +182,7 @@ class Gazetteer:
         self._ordered_all: tuple[Division, ...] | None = None
         # by_name's and by_short's answers, larger units first, as they are asked for
         self._ordered_by: dict[tuple[str, str], tuple[Division, ...]] = {}
+        self._written: frozenset[str] | None = None
         with bulk_loading():
             formers, abolished = _read_history(directory / HISTORY)
             self._read_divisions(directory / DIVISIONS, formers, abolished)
@@ -191,7 +192,7 @@ class Gazetteer:
         """The tables read from the files (:mod:`kg.derived` keeps them pickled): not the
         lock, nor the village index, which opens on first use."""
         state = dict(self.__dict__)
-        for name in ("_village_lock", "_villages", "_ordered_all", "_ordered_by"):
+        for name in ("_village_lock", "_villages", "_ordered_all", "_ordered_by", "_written"):
             state.pop(name)
         return state
 
@@ -201,6 +202,7 @@ class Gazetteer:
         self._villages = None
         self._ordered_all = None
         self._ordered_by = {}
+        self._written = None
 
     @classmethod
     def load(cls, directory: Path | str | None = None) -> Gazetteer:
@@ -281,6 +283,13 @@ class Gazetteer:
         if ordered is None:  # kept: names of the gazetteer only, a bounded table
             ordered = self._ordered_by[("name", name)] = _ordered(found)
         return ordered
+
+    def written_forms(self) -> frozenset[str]:
+        """Every full name and short form of a non-village division: a word outside it has
+        neither :meth:`by_name` nor :meth:`by_short` (a quick test before them)."""
+        if self._written is None:
+            self._written = frozenset(self._by_name) | frozenset(self._by_short)
+        return self._written
 
     def by_short(self, short: str) -> tuple[Division, ...]:
         """Divisions having ``short`` as an alias (百步 -> 百步镇), larger units first."""

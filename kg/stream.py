@@ -95,10 +95,13 @@ class TurtleLines(IriNamer):
     def lines(self, ntriples: Iterable[str]) -> list[str]:
         """Sorted lines without repeats, from ``subject predicate object`` N-Triples lines
         without their final `` .`` (IRIs hold no space: N-Triples escapes it)."""
+        return self.of_triples(line.split(" ", 2) for line in ntriples)  # type: ignore[misc]
+
+    def of_triples(self, triples: Iterable[tuple[str, str, str]]) -> list[str]:
+        """The same from the triples of N-Triples terms, without repeats."""
         term, flags = self.term, self._flags
         out = []
-        for line in ntriples:
-            s, p, o = line.split(" ", 2)
+        for s, p, o in triples:
             flag = flags.get(p)
             if flag is None:
                 flag = flags[p] = "0a" if p == _RDF_TYPE_NT else "1" + term(p)

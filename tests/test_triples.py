@@ -145,7 +145,7 @@ def test_the_label_merge_on_worker_lines_is_the_merge_on_the_store(results):
         node = pyoxigraph.NamedNode(subject)
         store.add(pyoxigraph.Quad(node, pyoxigraph.NamedNode(str(SKOS.altLabel)), keep,
                                   pyoxigraph.NamedNode("urn:kg:content:extra")))
-        sinks[0].lines[f"<{subject}> <{SKOS.altLabel}> \"{keep.value}\"@zh"] = None
+        sinks[0].add((f"<{subject}>", f"<{SKOS.altLabel}>", f'"{keep.value}"@zh'))
     expected = set(MergedLines(choices, TurtleNamer()).lines(
         store.quads_for_pattern(None, None, None, None)))
     lines = (line for sink in sinks for line in sink.turtle_lines().decode("utf-8").split("\n"))
@@ -169,7 +169,7 @@ def merged_results(results) -> list[DocumentResult]:
 
 def test_the_cache_stores_share_gives_the_label_choices_of_all_triples(merged_results):
     """The cache store keeps only what the cross-document steps read
-    (:meth:`LineSink.shared_nquads`, about a third of the triples): the label merge decided
+    (:meth:`LineSink.shared_nquads`, about a quarter of the triples): the label merge decided
     on it is the one decided on every triple, and what it leaves out is what documents own."""
     import pyoxigraph
 

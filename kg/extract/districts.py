@@ -68,8 +68,11 @@ def find_candidates(scan: Scan, gazetteer: Gazetteer) -> list[Candidate]:
     found: list[Candidate] = []
     lex = lexicon()
     text = scan.text
+    written = gazetteer.written_forms()
     for token in scan.tokens:
         word = token.text
+        if word not in written:  # most words: no division is written so
+            continue
         if len(word) < 2 or word in lex.pronouns or word in NOT_PLACES:
             continue
         if text.startswith(ROAD_AFTER, token.end):

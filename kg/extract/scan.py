@@ -49,14 +49,16 @@ class Scan:
     @classmethod
     def of(cls, text: str) -> Scan:
         tokens = tokenize(text)
+        starts = [t.start for t in tokens]
+        ends = [t.end for t in tokens]
         return cls(
             text=text,
             tokens=tokens,
             sentences=split_sentences(text),
-            token_ending_at={t.end: i for i, t in enumerate(tokens)},
-            token_starting_at={t.start: i for i, t in enumerate(tokens)},
-            starts=[t.start for t in tokens],
-            ends=[t.end for t in tokens],
+            token_ending_at=dict(zip(ends, range(len(ends)), strict=True)),
+            token_starting_at=dict(zip(starts, range(len(starts)), strict=True)),
+            starts=starts,
+            ends=ends,
         )
 
     def covering(self, offset: int) -> Token | None:
