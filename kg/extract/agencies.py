@@ -87,11 +87,12 @@ def find_agencies(
         found.append(span)
     found.extend(_after_place(scan, district_spans, lex))
     for name in lex.agency_national:
-        for match in re.finditer(re.escape(name), text):
-            if scan.is_boundary(match.start()) and _right_ok(scan, text, match.end()):
-                found.append(
-                    AgencySpan(match.start(), match.end(), name, match.start(), "", "lexicon:national")
-                )
+        at = text.find(name)
+        while at >= 0:  # every occurrence, left to right, none overlapping the one before
+            end = at + len(name)
+            if scan.is_boundary(at) and _right_ok(scan, text, end):
+                found.append(AgencySpan(at, end, name, at, "", "lexicon:national"))
+            at = text.find(name, end)
     return longest_first(found)
 
 
