@@ -432,12 +432,34 @@ def write_turtle(lines: Iterable[str], namer: TurtleNamer, stream: IO[str],
     with contextlib.ExitStack() as stack:
         loader = stack.enter_context(BlockLoader(store, header, batch)) if store is not None \
             else None
-        for index, (_, block, triples) in enumerate(turtle_blocks(lines, on_block)):
-            stream.write("\n" + block if index else block)
-            count += triples
-            if loader is not None:
-                loader.add(block, triples)
+        # the blocks go out in chunks of about _CHUNK_TRIPLES triples, each joined once
+        # for both the file and the store (a write and a copy per block cost more)
+        chunk: list[str] = []
+        in_chunk = 0
+        for _, block, triples in turtle_blocks(lines, on_block):
+            chunk.append(block)
+            in_chunk += triples
+            if in_chunk >= _CHUNK_TRIPLES:
+                _write_chunk(chunk, in_chunk, count, stream, loader)
+                count += in_chunk
+                chunk, in_chunk = [], 0
+        if chunk:
+            _write_chunk(chunk, in_chunk, count, stream, loader)
+            count += in_chunk
     return count
+
+
+#: triples per chunk :func:`write_turtle` writes at a time
+_CHUNK_TRIPLES = 10_000
+
+
+def _write_chunk(blocks: list[str], triples: int, before: int, stream: IO[str],
+                 loader: BlockLoader | None) -> None:
+    """Blocks separated by one blank line (also from those ``before`` them, if any)."""
+    text = "\n".join(blocks)
+    stream.write("\n" + text if before else text)
+    if loader is not None:
+        loader.add(text, triples)
 
 
 def schema_triples() -> list[tuple[object, object, object]]:
