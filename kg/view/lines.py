@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -50,6 +49,8 @@ WANTED = frozenset({
     "kg:evidence", "kg:rule", "rdf:predicate", "rdf:subject", "rdf:object", "rdfs:label",
     *_RELATIONS})
 _WANTED_IN_SENTENCES = WANTED - {"kg:text"}
+#: the types :meth:`BlockReader.block` reads something for
+_TYPES_READ = frozenset({*_KINDS, "kg:Document", "kg:Sentence", "rdf:Statement"})
 
 
 def parse_block(block: str, wanted: frozenset[str] | None = None,
@@ -166,22 +167,28 @@ class BlockReader:
         return reader
 
     def block(self, subject: str, pairs: list[tuple[str, str]]) -> None:
-        by: dict[str, list[str]] = defaultdict(list)
+        by: dict[str, list[str]] = {}
+        wanted = WANTED
         for predicate, obj in pairs:
-            if predicate in WANTED:
-                by[predicate].append(obj)
+            if predicate in wanted:
+                objects = by.get(predicate)
+                if objects is None:
+                    by[predicate] = [obj]
+                else:
+                    objects.append(obj)
         node = iri(subject) or ""
         types = by.get("a", ())
-        kinds = [t for t in types if t in _KINDS]
-        if kinds:  # the first kind in TYPES' order
-            self._entity(node, _KINDS[min(kinds, key=_kind_order)], by)
-        if "kg:Document" in types:
-            self.documents[node] = [text(o) for o in by.get("kg:fileName", ())] or [""]
-        if "kg:Sentence" in types:
-            docs = sorted(iri(o) or "" for o in by.get("kg:inDocument", ()))
-            self.rows.sentence(node, docs[0] if docs else "")
-        if "rdf:Statement" in types:
-            self._statement(node, by)
+        if not _TYPES_READ.isdisjoint(types):  # most blocks (mentions) have none of them
+            kinds = [t for t in types if t in _KINDS]
+            if kinds:  # the first kind in TYPES' order
+                self._entity(node, _KINDS[min(kinds, key=_kind_order)], by)
+            if "kg:Document" in types:
+                self.documents[node] = [text(o) for o in by.get("kg:fileName", ())] or [""]
+            if "kg:Sentence" in types:
+                docs = sorted(iri(o) or "" for o in by.get("kg:inDocument", ()))
+                self.rows.sentence(node, docs[0] if docs else "")
+            if "rdf:Statement" in types:
+                self._statement(node, by)
         if not _RELATIONS.keys().isdisjoint(by):
             direct = [(node, name, target) for predicate, name in _RELATIONS.items()
                       for target in map(iri, by.get(predicate, ())) if target is not None]
@@ -190,9 +197,10 @@ class BlockReader:
         if "kg:refersTo" in by:
             where = [iri(o) or "" for o in by.get("kg:inSentence", ())] or [""]
             said = [text(o) for o in by.get("kg:text", ())] or [""]
-            self.rows.mentions(_part_key(node, "m"), (
-                (iri(target) or text(target), w, t)
-                for target in by["kg:refersTo"] for w in where for t in said))
+            part = _part_key(node, "m")
+            self.rows.mention_rows([(part, iri(target) or text(target), w, t)
+                                    for target in by["kg:refersTo"] for w in where
+                                    for t in said])
         if subject in _RELATIONS:
             zh = sorted(text(o) for o in by.get("rdfs:label", ())
                         if o[0] == '"' and _language(o).startswith("zh") and text(o))

@@ -30,9 +30,14 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sentences (iri TEXT PRIMARY KEY, doc TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS mentions (part TEXT NOT NULL, entity TEXT NOT NULL,
     sentence TEXT NOT NULL, text TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS mentions_part ON mentions (part);
 CREATE TABLE IF NOT EXISTS statements (part TEXT NOT NULL, source TEXT NOT NULL,
     name TEXT NOT NULL, target TEXT NOT NULL, rule TEXT NOT NULL, sentence TEXT);
+"""
+#: what a patched build's :meth:`ViewRows.forget` looks rows up by: made when the rows are
+#: saved (at once over a new file's rows, cheaper than kept up row by row), so a copied
+#: file has them
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS mentions_part ON mentions (part);
 CREATE INDEX IF NOT EXISTS statements_part ON statements (part);
 """
 
@@ -81,7 +86,14 @@ class ViewRows:
 
     def mentions(self, part: str, rows: Iterable[tuple[str, str, str]]) -> None:
         """(entity, sentence, text) rows of the mentions kept under ``part``."""
-        self._add("mentions", *((part, *row) for row in rows))
+        self.mention_rows([(part, *row) for row in rows])
+
+    def mention_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """(part, entity, sentence, text) rows of mentions."""
+        pending = self._pending["mentions"]
+        pending.extend(rows)
+        if len(pending) >= _BATCH:
+            self._insert("mentions")
 
     def statements(self, part: str, rows: Iterable[tuple[str, str, str, str, str | None]],
                    ) -> None:
@@ -118,6 +130,7 @@ class ViewRows:
     def save(self) -> None:
         self.flush()
         with self._errors():
+            self.db.executescript(_INDEXES)  # (commits)
             self.db.commit()
 
     def close(self) -> None:
