@@ -99,13 +99,14 @@ class TurtleLines(IriNamer):
 
     def of_triples(self, triples: Iterable[tuple[str, str, str]]) -> list[str]:
         """The same from the triples of N-Triples terms, without repeats."""
-        term, flags = self.term, self._flags
+        term, flags, known = self.term, self._flags, self.cache
         out = []
         for s, p, o in triples:
             flag = flags.get(p)
             if flag is None:
                 flag = flags[p] = "0a" if p == _RDF_TYPE_NT else "1" + term(p)
-            out.append(f"{term(s)}\t{flag}\t{term(o)}")
+            # the cache first (most terms are in it; a written term is never empty)
+            out.append(f"{known.get(s) or term(s)}\t{flag}\t{known.get(o) or term(o)}")
         out.sort()
         return out
 
