@@ -9,7 +9,6 @@ Graph instead, for corpora that fit in memory."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import itertools
 import json
@@ -95,24 +94,17 @@ def _results(
             yield _process_item(item, overrides)
         return
     import gc
-    import multiprocessing
+
+    from kg.engine import ordered_map
 
     frozen = gc.get_freeze_count()
     warm_up()
-    context = multiprocessing.get_context("fork")
     try:
         # workers yield to the parent, which adds their results to the graph (the slower part)
-        with context.Pool(jobs, initializer=_lower_priority) as pool:
-            yield from pool.imap(partial(_process_item, overrides=overrides), items,
-                                 chunksize=4)
+        yield from ordered_map(partial(_process_item, overrides=overrides), items, jobs)
     finally:
         if not frozen:
             gc.unfreeze()
-
-
-def _lower_priority() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        os.nice(5)
 
 
 def default_jobs() -> int:

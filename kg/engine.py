@@ -13,10 +13,10 @@ import contextlib
 import itertools
 import os
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from kg.assemble import Outcome, document_outcome
 from kg.errors import KgError
@@ -37,6 +37,8 @@ DASK_BATCH = 16
 IN_PROCESS = 8
 
 Task = tuple[Source, str]
+A = TypeVar("A")
+R = TypeVar("R")
 
 
 def run(tasks: Iterable[Task], overrides: Overrides, *, engine: str = "local", jobs: int = 0,
@@ -54,8 +56,6 @@ def run(tasks: Iterable[Task], overrides: Overrides, *, engine: str = "local", j
 
 
 def _pool(tasks: Iterable[Task], overrides: Overrides, jobs: int) -> Iterator[Outcome]:
-    import multiprocessing
-
     from kg.corpus import warm_up
 
     tasks = iter(tasks)
@@ -66,21 +66,31 @@ def _pool(tasks: Iterable[Task], overrides: Overrides, jobs: int) -> Iterator[Ou
         for source, key in first:
             yield document_outcome(source, key, overrides)
         return
-    context = multiprocessing.get_context("fork")
-    step = partial(_step, overrides=overrides)
-    # concurrent.futures rather than multiprocessing.Pool: the Pool's worker-handler thread
-    # also wakes on the results pipe, and spins while a large outcome is being read (2.4 s
-    # of the parent's CPU on 15 MB, beside the workers)
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_lower_priority)
+    yield from ordered_map(partial(_step, overrides=overrides), itertools.chain(first, tasks),
+                           jobs)
+
+
+def ordered_map(function: Callable[[A], R], items: Iterable[A], jobs: int) -> Iterator[R]:
+    """``function`` of every item, in the items' order, in ``jobs`` forked worker processes
+    (at lower priority), with at most :data:`WINDOW` items a worker in flight: the items are
+    read as the workers need them. The caller warms up what the workers should share.
+
+    On concurrent.futures rather than multiprocessing.Pool: the Pool's worker-handler thread
+    also wakes on the results pipe, and spins while a large result is being read (2.4 s of
+    the parent's CPU in a 15 MB build, beside the workers)."""
+    import multiprocessing
+
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_lower_priority)
     try:
-        pending: deque[Future[Outcome]] = deque()
-        for task in itertools.chain(first, tasks):
-            pending.append(pool.submit(step, task))
+        pending: deque[Future[R]] = deque()
+        for item in items:
+            pending.append(pool.submit(function, item))
             while len(pending) >= jobs * WINDOW:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
-    finally:  # stopped early (an error, or --strict): what has not started is dropped
+    finally:  # stopped early (an error, --strict, the caller): what has not started is dropped
         pool.shutdown(cancel_futures=True)
 
 
